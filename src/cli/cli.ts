@@ -1,0 +1,15 @@
+// The llmos command line: registers the commands and hands each its arguments. Nothing else lives here.
+import { exportCommand } from "./commands/export.ts";
+import { generateCommand } from "./commands/generate.ts";
+import { infoCommand } from "./commands/info.ts";
+import { tokenizerTrainCommand } from "./commands/tokenizer-train.ts";
+import { trainCommand } from "./commands/train.ts";
+import { runCli } from "./run.ts";
+
+const commands = [tokenizerTrainCommand, trainCommand, exportCommand, infoCommand, generateCommand];
+
+process.exitCode = await runCli(commands, process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  debug: false,
+});

@@ -1,0 +1,32 @@
+// `llmos export <checkpoint> --type q8_0 --out model.gguf`: a trained checkpoint as a GGUF that llama.cpp serves.
+import { basename, resolve } from "node:path";
+import { exportLlamaGguf, type GgufTensorType } from "../../engine/gguf/index.ts";
+import { loadCheckpoint } from "../../engine/train/index.ts";
+import { InvalidArgumentError } from "../../errors/index.ts";
+import { parseFlags } from "../args.ts";
+import type { Command } from "../command.ts";
+
+const TYPES: readonly GgufTensorType[] = ["f32", "f16", "q8_0"];
+
+export const exportCommand: Command = {
+  path: ["export"],
+  summary: "Export a training checkpoint as a GGUF file (f32, f16 or q8_0)",
+  usage: "llmos export <checkpoint-dir> --out model.gguf [--type f32|f16|q8_0] [--name NAME]\n  <checkpoint-dir> is a training --out dir (its latest checkpoint) or one checkpoints/step-N dir.",
+  async run(argv, ctx) {
+    const { values, positionals } = parseFlags(argv, {
+      type: { type: "string" },
+      out: { type: "string" },
+      name: { type: "string" },
+    });
+    const dir = positionals[0];
+    if (!dir || positionals.length > 1) throw new InvalidArgumentError("checkpoint", "give exactly one checkpoint directory");
+    if (!values.out) throw new InvalidArgumentError("--out", "give the GGUF file to write");
+    const type = (values.type ?? "q8_0").toLowerCase() as GgufTensorType;
+    if (!TYPES.includes(type)) throw new InvalidArgumentError("--type", `must be one of ${TYPES.join(", ")}, got '${values.type}'`);
+    const ckpt = await loadCheckpoint(dir);
+    const name = values.name ?? basename(resolve(dir));
+    await exportLlamaGguf({ path: values.out, config: ckpt.config, weights: ckpt.weights, vocab: ckpt.tokenizer, type, name });
+    ctx.stderr.write(`exported ${name} (${type}) → ${values.out}\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,2 @@
+export { LlamaCppModel, type LoadOptions } from "./model.ts";
+export { sharedLlama } from "./llama.ts";
