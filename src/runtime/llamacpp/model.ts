@@ -154,6 +154,33 @@ export class LlamaCppModel {
     }
   }
 
+  /** Generates token ids after the prompt ids (no text decoding); used to compare engines token by token. */
+  async generateIds(prompt: number[], options: GenerationOptions): Promise<number[]> {
+    const o = validateGenerationOptions(options);
+    if (prompt.length === 0) throw new LlmosError("invalid_argument", 400, "prompt: must not be empty");
+    if (prompt.length + o.maxTokens > this.contextSize) {
+      throw new LimitExceededError("prompt + max_tokens", prompt.length + o.maxTokens, this.contextSize);
+    }
+    const sequence = this.context.getSequence();
+    const out: number[] = [];
+    try {
+      const it = sequence.evaluate(prompt as never[], {
+        temperature: o.temperature ?? 0,
+        ...(o.topK !== undefined ? { topK: o.topK } : {}),
+        ...(o.topP !== undefined ? { topP: o.topP } : {}),
+        ...(o.seed !== undefined ? { seed: o.seed } : {}),
+      });
+      for await (const token of it) {
+        if (this.model.isEogToken(token)) break;
+        out.push(Number(token));
+        if (out.length >= o.maxTokens) break;
+      }
+      return out;
+    } finally {
+      sequence.dispose();
+    }
+  }
+
   async dispose(): Promise<void> {
     await this.context.dispose();
     await this.model.dispose();
