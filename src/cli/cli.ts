@@ -4,9 +4,10 @@ import { generateCommand } from "./commands/generate.ts";
 import { infoCommand } from "./commands/info.ts";
 import { tokenizerTrainCommand } from "./commands/tokenizer-train.ts";
 import { trainCommand } from "./commands/train.ts";
+import { serveCommand } from "./commands/serve.ts";
 import { runCli } from "./run.ts";
 
-const commands = [tokenizerTrainCommand, trainCommand, exportCommand, infoCommand, generateCommand];
+const commands = [tokenizerTrainCommand, trainCommand, exportCommand, infoCommand, generateCommand, serveCommand];
 
 process.exitCode = await runCli(commands, process.argv.slice(2), {
   stdout: process.stdout,

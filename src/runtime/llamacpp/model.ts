@@ -92,7 +92,7 @@ export class LlamaCppModel {
     const completion = new LlamaCompletion({ contextSequence: sequence, autoDisposeSequence: true });
     let completionTokens = 0;
     const run = completion
-      .generateCompletion(prompt, {
+      .generateCompletionWithMeta(prompt, {
         maxTokens,
         temperature: o.temperature ?? 0,
         ...(o.topK !== undefined ? { topK: o.topK } : {}),

@@ -1,0 +1,2 @@
+export { buildServer, type ServedModel, type ServerOptions } from "./app.ts";
+export { toOpenAiError } from "./errors.ts";
