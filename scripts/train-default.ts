@@ -13,8 +13,8 @@ import { LlamaCppModel } from "../src/runtime/index.ts";
 
 const { values } = parseArgs({
   options: {
-    "max-steps": { type: "string", default: "4000" },
-    "batch-size": { type: "string", default: "16" },
+    "max-steps": { type: "string", default: "1800" },
+    "batch-size": { type: "string", default: "8" },
     lr: { type: "string", default: "0.002" },
     type: { type: "string", default: "f16" },
     work: { type: "string", default: ".llmos/train-default" },
@@ -41,7 +41,7 @@ if (!values["export-only"]) {
       batchSize: Number(values["batch-size"]),
       lr: Number(values.lr),
       warmupSteps: 100,
-      evalEvery: 250,
+      evalEvery: 200,
       evalBatches: 16,
       checkpointEvery: 100,
       seed: 1,

@@ -5,9 +5,16 @@ import { infoCommand } from "./commands/info.ts";
 import { tokenizerTrainCommand } from "./commands/tokenizer-train.ts";
 import { trainCommand } from "./commands/train.ts";
 import { serveCommand } from "./commands/serve.ts";
-import { runCli } from "./run.ts";
+import { reportError, runCli } from "./run.ts";
 
 const commands = [tokenizerTrainCommand, trainCommand, exportCommand, infoCommand, generateCommand, serveCommand];
+
+// Last resort: an error that escaped a command still prints as one line (the wasm runtime's own
+// handler would otherwise dump its module source).
+const ctx = { stdout: process.stdout, stderr: process.stderr, debug: process.argv.includes("--debug") };
+for (const event of ["uncaughtException", "unhandledRejection"] as const) {
+  process.on(event, (error: unknown) => process.exit(reportError(error, ctx)));
+}
 
 process.exitCode = await runCli(commands, process.argv.slice(2), {
   stdout: process.stdout,

@@ -24,8 +24,10 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
   const checkKey = keyChecker(opts.apiKey);
   const byId = new Map(opts.models.map((m) => [m.id, m]));
 
-  app.setErrorHandler((error, _req, reply) => {
+  app.setErrorHandler((error, req, reply) => {
     const { status, body } = toOpenAiError(error);
+    // Only the error's class and code are logged: messages may echo request content.
+    if (status >= 500) process.stderr.write(`llmos: ${req.method} ${req.url.split("?")[0]} failed: ${(error as Error).name} ${(error as { code?: string }).code ?? ""}\n`);
     void reply.status(status).send(body);
   });
   app.setNotFoundHandler((req, reply) => {

@@ -28,7 +28,11 @@ export function completionRoute(app: FastifyInstance, resolve: (id: string) => S
     const body = parseBody(completionRequest, req.body);
     const model = resolve(body.model);
     const abort = new AbortController();
-    req.raw.on("close", () => abort.abort());
+    // The response's "close" before it finished means the client went away (the request's own
+    // "close" fires as soon as its body has been read).
+    reply.raw.on("close", () => {
+      if (!reply.raw.writableFinished) abort.abort();
+    });
     const id = `cmpl-${randomUUID()}`;
     const created = Math.floor(Date.now() / 1000);
     const stream = model.runtime.stream(body.prompt, generationOptions(body, abort.signal));

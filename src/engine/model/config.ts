@@ -34,9 +34,10 @@ export const PRESETS: Readonly<Record<string, LlamaPreset>> = {
     dim: 64, nLayers: 2, nHeads: 4, nKvHeads: 2, ffnDim: 128,
     contextLength: 128, normEps: 1e-5, ropeTheta: 10000, tieEmbeddings: true,
   },
-  // The shipped default model (see scripts/train-default.ts).
+  // The shipped default model (see scripts/train-default.ts): 1.3M parameters with a 4096 vocabulary,
+  // sized so that ~45 min on one wasm thread (~1,350 train tokens/s measured) sees SOTU about 1.5 times.
   default: {
-    dim: 192, nLayers: 4, nHeads: 6, nKvHeads: 2, ffnDim: 512,
+    dim: 128, nLayers: 4, nHeads: 4, nKvHeads: 2, ffnDim: 384,
     contextLength: 256, normEps: 1e-5, ropeTheta: 10000, tieEmbeddings: true,
   },
 };

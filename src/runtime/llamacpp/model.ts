@@ -1,6 +1,6 @@
 // A GGUF model served by llama.cpp through node-llama-cpp: text generation (streamed), tokenization and raw logits.
 import { stat } from "node:fs/promises";
-import { LlamaCompletion, type LlamaContext, type LlamaModel } from "node-llama-cpp";
+import { LlamaCompletion, type LlamaContext, type LlamaContextSequence, type LlamaModel } from "node-llama-cpp";
 import { CorruptFileError, LimitExceededError, LlmosError, NotFoundError } from "../../errors/index.ts";
 import { readGguf } from "../../engine/gguf/index.ts";
 import { validateGenerationOptions } from "../options.ts";
@@ -16,13 +16,34 @@ export interface LoadOptions {
 }
 
 export class LlamaCppModel {
+  // One sequence per model, used by one generation at a time (the scheduler queues the rest).
+  private readonly sequence: LlamaContextSequence;
+  private lock: Promise<void> = Promise.resolve();
+
   private constructor(
     readonly path: string,
     private readonly model: LlamaModel,
     private readonly context: LlamaContext,
     /** Number of token ids (length of tokenizer.ggml.tokens). */
     readonly vocabSize: number,
-  ) {}
+  ) {
+    this.sequence = context.getSequence();
+  }
+
+  /** Waits for the sequence, clears it, and returns the function that releases it. */
+  private async acquire(): Promise<() => void> {
+    let release!: () => void;
+    const previous = this.lock;
+    this.lock = new Promise<void>((r) => (release = r));
+    await previous;
+    try {
+      await this.sequence.clearHistory();
+    } catch (e) {
+      release();
+      throw e;
+    }
+    return release;
+  }
 
   static async load(path: string, opts: LoadOptions = {}): Promise<LlamaCppModel> {
     try {
@@ -88,8 +109,8 @@ export class LlamaCppModel {
     }
     const maxTokens = Math.min(o.maxTokens, this.contextSize - promptTokens);
     const queue = new AsyncQueue<StreamPart>();
-    const sequence = this.context.getSequence();
-    const completion = new LlamaCompletion({ contextSequence: sequence, autoDisposeSequence: true });
+    const release = await this.acquire();
+    const completion = new LlamaCompletion({ contextSequence: this.sequence, autoDisposeSequence: false });
     let completionTokens = 0;
     const run = completion
       .generateCompletionWithMeta(prompt, {
@@ -114,7 +135,8 @@ export class LlamaCppModel {
         queue.push({ type: "error", error: cause instanceof Error ? cause : new Error(String(cause)) });
       })
       .finally(() => {
-        completion.dispose();
+        completion.dispose({ disposeSequence: false });
+        release();
         queue.close();
       });
     try {
@@ -138,9 +160,9 @@ export class LlamaCppModel {
   /** Raw next-token logits after each of `tokens` (evaluated from an empty context). */
   async logits(tokens: number[]): Promise<Float32Array[]> {
     if (tokens.length > this.contextSize) throw new LimitExceededError("token count", tokens.length, this.contextSize);
-    const sequence = this.context.getSequence();
+    const release = await this.acquire();
     try {
-      const out = await sequence.controlledEvaluate(tokens.map((t) => [t as never, { generateNext: { logits: true } }]));
+      const out = await this.sequence.controlledEvaluate(tokens.map((t) => [t as never, { generateNext: { logits: true } }]));
       const n = this.vocabSize;
       return out.map((item, i) => {
         const row = new Float32Array(n);
@@ -150,7 +172,7 @@ export class LlamaCppModel {
         return row;
       });
     } finally {
-      sequence.dispose();
+      release();
     }
   }
 
@@ -161,10 +183,10 @@ export class LlamaCppModel {
     if (prompt.length + o.maxTokens > this.contextSize) {
       throw new LimitExceededError("prompt + max_tokens", prompt.length + o.maxTokens, this.contextSize);
     }
-    const sequence = this.context.getSequence();
+    const release = await this.acquire();
     const out: number[] = [];
     try {
-      const it = sequence.evaluate(prompt as never[], {
+      const it = this.sequence.evaluate(prompt as never[], {
         temperature: o.temperature ?? 0,
         ...(o.topK !== undefined ? { topK: o.topK } : {}),
         ...(o.topP !== undefined ? { topP: o.topP } : {}),
@@ -177,7 +199,7 @@ export class LlamaCppModel {
       }
       return out;
     } finally {
-      sequence.dispose();
+      release();
     }
   }
 
