@@ -3,6 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { open, rename, unlink, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
+import { syncDirectory } from "../../store/index.ts";
 import { InvalidArgumentError, LlmosError } from "../../errors/index.ts";
 import { encodeF16 } from "./f16.ts";
 import { checkMetadataValue, writeKeyValue } from "./metadata.ts";
@@ -152,18 +153,4 @@ export async function writeGguf(path: string, metadata: Array<[string, GgufMetad
     throw writeError(path, cause);
   }
   await syncDirectory(dirname(path));
-}
-
-/** Makes the rename itself durable; some file systems cannot fsync a directory, which is harmless. */
-async function syncDirectory(dir: string): Promise<void> {
-  try {
-    const fh = await open(dir, "r");
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    // best effort
-  }
 }

@@ -1,18 +1,8 @@
 // Reading and writing safetensors files; writes are flushed to disk (fsync) before they resolve.
-import { open, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
+import { writeFileSynced } from "../../store/index.ts";
 import { CorruptFileError } from "../../errors/index.ts";
 import { decodeSafetensors, encodeSafetensors, type SafeTensor, type SafetensorsFile } from "./format.ts";
-
-/** Writes `bytes` to `path` and fsyncs it, so a later rename of its directory publishes complete data. */
-export async function writeFileSynced(path: string, bytes: Uint8Array | string): Promise<void> {
-  const fh = await open(path, "w");
-  try {
-    await fh.writeFile(bytes);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
 
 export async function writeSafetensors(path: string, tensors: Map<string, SafeTensor>, metadata: Record<string, string> = {}): Promise<void> {
   await writeFileSynced(path, encodeSafetensors(tensors, metadata));

@@ -1,6 +1,7 @@
 // Byte-level BPE tokenizer (GPT-2 style) whose ids match llama.cpp's for a GGUF with
 // tokenizer.ggml.model = "gpt2" and tokenizer.ggml.pre = "gpt-2".
-import { open, readFile, rename, unlink } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
+import { writeFileAtomic } from "../../store/index.ts";
 import { CorruptFileError, InvalidArgumentError, NotFoundError } from "../../errors/index.ts";
 import { parseTokenizerJson, type TokenizerJson, type TokenizerParts } from "./json.ts";
 import { applyMerges } from "./merge.ts";
@@ -65,20 +66,7 @@ export class BpeTokenizer {
 
   /** Writes the JSON form atomically: a temporary file beside `path`, synced, then renamed over it. */
   async save(path: string): Promise<void> {
-    const tmp = `${path}.tmp-${process.pid}-${Date.now().toString(36)}`;
-    try {
-      const file = await open(tmp, "w");
-      try {
-        await file.writeFile(JSON.stringify(this.toJSON()));
-        await file.sync();
-      } finally {
-        await file.close();
-      }
-      await rename(tmp, path);
-    } catch (cause) {
-      await unlink(tmp).catch(() => undefined);
-      throw cause;
-    }
+    await writeFileAtomic(path, JSON.stringify(this.toJSON()));
   }
 
   /** Token ids of plain text; "<|endoftext|>" in the text is encoded as ordinary characters. */

@@ -1,12 +1,13 @@
 // Training checkpoints: <out>/checkpoints/step-XXXXXXXX/ with weights, optimizer moments, config,
 // tokenizer and loop state. Written to a temporary directory, fsynced, then renamed into place and
 // published through <out>/latest, so a crash at any moment leaves the previous checkpoint intact.
-import { mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { CorruptFileError, InvalidArgumentError, NotFoundError, isLlmosError } from "../../errors/index.ts";
 import { validateConfig, tensorShapes, type LlamaConfig } from "../model/config.ts";
 import { BpeTokenizer } from "../tokenizer/index.ts";
-import { float32Tensors, readSafetensors, writeFileSynced, writeSafetensors, type SafeTensor } from "../safetensors/index.ts";
+import { float32Tensors, readSafetensors, writeSafetensors, type SafeTensor } from "../safetensors/index.ts";
+import { syncDirectory, writeFileSynced } from "../../store/index.ts";
 import type { DataOrderState } from "./data.ts";
 import type { ResolvedTrainOptions } from "./options.ts";
 import type { RngState } from "./rng.ts";
@@ -53,19 +54,6 @@ export function stepDirName(step: number): string {
   return `step-${String(step).padStart(8, "0")}`;
 }
 
-async function fsyncDir(dir: string): Promise<void> {
-  // Makes the renames inside `dir` durable; some platforms cannot open directories, which is harmless.
-  try {
-    const fh = await open(dir, "r");
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    /* not supported here */
-  }
-}
 
 async function exists(path: string): Promise<boolean> {
   try {
@@ -106,18 +94,18 @@ export async function saveCheckpoint(out: string, c: CheckpointData): Promise<st
   await writeFileSynced(join(tmp, "config.json"), `${JSON.stringify({ model: c.model, training: c.training }, null, 2)}\n`);
   await writeFileSynced(join(tmp, "tokenizer.json"), JSON.stringify(c.tokenizer.toJSON()));
   await writeFileSynced(join(tmp, "state.json"), `${JSON.stringify({ format: STATE_FORMAT, ...c.state }, null, 2)}\n`);
-  await fsyncDir(tmp);
+  await syncDirectory(tmp);
 
   const final = join(root, name);
   // A directory of this name can only be an unpublished leftover of a crashed run (latest is older).
   await rm(final, { recursive: true, force: true });
   await rename(tmp, final);
-  await fsyncDir(root);
+  await syncDirectory(root);
 
   const latestTmp = join(out, `latest.tmp-${process.pid}`);
   await writeFileSynced(latestTmp, `${name}\n`);
   await rename(latestTmp, join(out, "latest"));
-  await fsyncDir(out);
+  await syncDirectory(out);
 
   await prune(root, name);
   return final;

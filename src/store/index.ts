@@ -1,0 +1,1 @@
+export { syncDirectory, writeFileAtomic, writeFileSynced } from "./durable.ts";
