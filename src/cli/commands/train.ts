@@ -33,6 +33,7 @@ const OPTIONS = {
   tokenizer: { type: "string" },
   "vocab-size": { type: "string" },
   resume: { type: "boolean" },
+  samples: { type: "boolean" },
   json: { type: "boolean" },
 } as const;
 
@@ -79,6 +80,7 @@ function parseTrainArgs(argv: string[]): { options: TrainOptions; json: boolean 
     ...(v.tokenizer !== undefined ? { tokenizer: v.tokenizer } : {}),
     vocabSize: intFlag("vocab-size", v["vocab-size"], 257),
     resume: v.resume ?? false,
+    samples: v.samples ?? false,
   };
   if (!options.resume && data.length === 0) throw new InvalidArgumentError("--data", "give at least one corpus file (.txt or .jsonl)");
   if (!options.resume && !options.config) throw new InvalidArgumentError("--config", "give a preset (tiny, default) or a config .json file");
@@ -103,7 +105,7 @@ export const trainCommand: Command = {
     "llmos train --data <files...> --config <preset|file.json> --out <dir> [--max-steps N] [--batch-size N] [--seq-len N]",
     "            [--lr X] [--min-lr X] [--warmup N] [--grad-accum N] [--clip X] [--weight-decay X] [--eval-every N]",
     "            [--eval-batches N] [--checkpoint-every N] [--seed N] [--val-fraction X] [--tokenizer tok.json]",
-    "            [--vocab-size N] [--resume] [--json]",
+    "            [--vocab-size N] [--resume] [--samples] [--json]",
     "  .txt files are one document each; .jsonl files hold one {\"text\": ...} document per line.",
     "  Without --tokenizer a BPE tokenizer is trained on the data (512 tokens for tiny, 4096 otherwise).",
     "  --resume continues from <dir>/latest with the checkpoint's settings (--max-steps may be raised).",

@@ -21,6 +21,9 @@ export interface EvalResult {
   step: number;
   valLoss: number;
   valPerplexity: number;
+  /** With the `samples` option: held-out text and the model's greedy continuation of it. */
+  prompt?: string;
+  sample?: string;
 }
 
 export interface CheckpointEvent {

@@ -39,6 +39,11 @@ export interface TrainOptions {
   vocabSize?: number;
   /** Continue from `<out>/latest`. */
   resume?: boolean;
+  /**
+   * At each evaluation, show held-out text and the model's greedy continuation (through the KV
+   * cache). Off by default: corpora may hold personal data, which must not reach logs unasked.
+   */
+  samples?: boolean;
 }
 
 /** Everything that decides the computed weights, fixed when a run starts and kept in its checkpoints. */

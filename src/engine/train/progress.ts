@@ -63,6 +63,7 @@ export function progressReporter(o: ProgressOptions): ProgressReporter {
     onEval(e: EvalResult) {
       if (o.json) return emit({ event: "eval", ...e });
       say(`eval at step ${e.step}: val loss ${e.valLoss.toFixed(4)}, perplexity ${e.valPerplexity.toFixed(2)}`);
+      if (e.sample !== undefined) say(`  sample: ${JSON.stringify(e.prompt)} → ${JSON.stringify(e.sample)}`);
     },
     onCheckpoint(dir, step) {
       if (o.json) return emit({ event: "checkpoint", step, dir });

@@ -62,13 +62,15 @@ test("gradient accumulation over 2 micro-batches equals one batch of twice the s
 test("a short tiny-preset run lowers the validation loss and leaks no tensors", async () => {
   const evals: EvalResult[] = [];
   const before = tf.memory().numTensors;
-  const result = await train({ ...base("run"), seqLen: 64, batchSize: 8, maxSteps: 40, lr: 1e-2, warmupSteps: 4, evalEvery: 5, evalBatches: 2, checkpointEvery: 100 }, {
+  const result = await train({ ...base("run"), seqLen: 64, batchSize: 8, maxSteps: 40, lr: 1e-2, warmupSteps: 4, evalEvery: 5, evalBatches: 2, checkpointEvery: 100, samples: true }, {
     onEval: (e) => evals.push(e),
   });
   assert.equal(tf.memory().numTensors, before);
   assert.equal(result.steps, 40);
   assert.equal(result.tokens, 40 * 8 * 64);
   assert.equal(evals.length, 8);
+  // With `samples`, each evaluation carries held-out text and a greedy continuation through the KV cache.
+  assert.ok(evals.every((e) => typeof e.prompt === "string" && e.prompt.length > 0 && typeof e.sample === "string"));
   const first = evals[0]!.valLoss;
   const last = evals.at(-1)!.valLoss;
   // An untrained model guesses about uniformly: ln(512) ≈ 6.24 nats.

@@ -146,7 +146,9 @@ export async function train(opts: TrainOptions, hooks: TrainHooks = {}): Promise
         const ev = evaluateLoss(model, valSeqs, B);
         state.lastValLoss = ev.loss;
         valPerplexity = ev.perplexity;
-        hooks.onEval?.({ step: state.step, valLoss: ev.loss, valPerplexity: ev.perplexity });
+        // A greedy continuation of held-out text through the KV cache, so a person can watch the model learn.
+        const sample = opts.samples ? greedySample(model, tokenizer, valSeqs[0]!, training.seqLen) : {};
+        hooks.onEval?.({ step: state.step, valLoss: ev.loss, valPerplexity: ev.perplexity, ...sample });
       }
       if (last || state.step % training.checkpointEvery === 0) {
         lastCheckpoint = await saveCheckpoint(out, {
@@ -170,4 +172,10 @@ export async function train(opts: TrainOptions, hooks: TrainHooks = {}): Promise
     optimizer.dispose();
     model.dispose();
   }
+}
+
+function greedySample(model: LlamaModel, tokenizer: BpeTokenizer, seq: Int32Array, seqLen: number): { prompt: string; sample: string } {
+  const prompt = Array.from(seq.subarray(0, Math.max(1, Math.min(16, seqLen - 24))));
+  const ids = model.generate(prompt, { maxTokens: Math.min(24, seqLen - prompt.length), temperature: 0, stopTokens: [tokenizer.eosId] });
+  return { prompt: tokenizer.decode(prompt), sample: tokenizer.decode(ids) };
 }
