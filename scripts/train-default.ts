@@ -4,12 +4,13 @@
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { exportLlamaGguf, type GgufTensorType } from "../src/engine/gguf/index.ts";
 import { parameterCount } from "../src/engine/model/index.ts";
 import { loadCheckpoint, progressReporter, train } from "../src/engine/train/index.ts";
 import { LlamaCppModel } from "../src/runtime/index.ts";
+import { modelCard } from "./model-card.ts";
 
 const { values } = parseArgs({
   options: {
@@ -92,7 +93,8 @@ const card = {
   training: {
     steps: state.step,
     tokens: state.tokensSeen,
-    hyperParams: ckpt.training,
+    // Corpus paths relative to the checkout, so the card does not record the machine it was trained on.
+    hyperParams: { ...ckpt.training, data: ckpt.training.data.map((f: string) => relative(process.cwd(), f)) },
     validationLoss: state.lastValLoss,
     validationPerplexity: state.lastValLoss != null ? Math.exp(state.lastValLoss) : null,
     tokensPerSecond: result?.tokensPerSecond ?? previous?.training?.tokensPerSecond ?? null,
@@ -104,34 +106,3 @@ await writeFile(join(outDir, "card.json"), `${JSON.stringify(card, null, 2)}\n`)
 await writeFile(join(outDir, "MODEL_CARD.md"), modelCard(card));
 process.stdout.write(`${JSON.stringify(card, null, 2)}\n`);
 
-function modelCard(c: typeof card): string {
-  const t = c.training;
-  const fmt = (x: number | null | undefined, digits = 2) => (x == null ? "n/a" : x.toFixed(digits));
-  return `# llmos-default
-
-The small model that LLMasOS ships so that \`npm start\` serves something real with no download.
-It is a toy by design: ${(c.parameters / 1e6).toFixed(2)}M parameters trained for about an hour on one
-CPU thread. It writes English in the style of a State of the Union address; it knows nothing
-reliable and must not be used for decisions.
-
-| | |
-|---|---|
-| architecture | llama (${c.config.nLayers} layers, width ${c.config.dim}, ${c.config.nHeads} heads / ${c.config.nKvHeads} KV heads, SwiGLU ${c.config.ffnDim}, RoPE θ ${c.config.ropeTheta}, tied embeddings) |
-| parameters | ${c.parameters.toLocaleString("en-US")} |
-| context | ${c.config.contextLength} tokens |
-| file | \`model.gguf\`, ${c.gguf.type.toUpperCase()}, ${(c.gguf.bytes / 1e6).toFixed(1)} MB |
-| tokenizer | ${c.tokenizer.kind}, ${c.tokenizer.vocabSize} tokens (${c.tokenizer.merges} merges), trained on the same corpus |
-| data | ${c.data.source}; ${c.data.documents} files, ${(c.data.bytes / 1e6).toFixed(1)} MB; 5% of the packed sequences held out |
-| training | ${t.steps} steps of ${t.hyperParams.batchSize} × ${t.hyperParams.seqLen} tokens = ${t.tokens.toLocaleString("en-US")} tokens; AdamW (β ${t.hyperParams.beta1}/${t.hyperParams.beta2}, weight decay ${t.hyperParams.weightDecay}), lr ${t.hyperParams.lr} with ${t.hyperParams.warmupSteps} warm-up steps and cosine decay to ${t.hyperParams.minLr}, gradient clipping ${t.hyperParams.clip}, seed ${t.hyperParams.seed} |
-| validation | loss ${fmt(t.validationLoss, 4)}, perplexity ${fmt(t.validationPerplexity)} |
-| training speed | ${fmt(t.tokensPerSecond, 0)} tokens/s on ${t.machine} |
-| privacy | public-domain speeches; no personal data beyond public officials' names; no differential privacy |
-
-Re-create it with \`npm run train:default\` (resumes from \`.llmos/train-default/\` if present;
-\`--export-only\` re-exports the last checkpoint).
-
-## Samples (temperature 0.7, top-k 40, top-p 0.95, seed 7)
-
-${c.samples.map((s) => `- **${s.prompt}**${s.completion.replace(/\s+/g, " ")}`).join("\n")}
-`;
-}
