@@ -1,1 +1,3 @@
 export { syncDirectory, writeFileAtomic, writeFileSynced } from "./durable.ts";
+export { migrate, openDatabase, type Db } from "./db.ts";
+export { BlobStore, sha256File } from "./blobs.ts";
