@@ -65,3 +65,28 @@ export class LimitExceededError extends LlmosError {
 export function isLlmosError(e: unknown): e is LlmosError {
   return e instanceof LlmosError;
 }
+
+/** The queue for a model is full: the caller should retry after `retryAfterSeconds`. */
+export class QueueFullError extends LlmosError {
+  readonly retryAfterSeconds: number;
+  constructor(model: string, limit: number, retryAfterSeconds: number) {
+    super("queue_full", 429, `the queue for model '${model}' is full (${limit} waiting); retry after ${retryAfterSeconds} s`, {
+      data: { model, limit, retryAfterSeconds },
+    });
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** A request ran past its deadline, waiting for a slot or generating. */
+export class TimeoutError extends LlmosError {
+  constructor(what: string, ms: number) {
+    super("timeout", 504, `${what} took longer than the ${ms} ms allowed`, { data: { what, ms } });
+  }
+}
+
+/** A model exists but cannot be loaded or served right now. */
+export class ModelUnavailableError extends LlmosError {
+  constructor(model: string, problem: string, options: LlmosErrorOptions = {}) {
+    super("model_not_loadable", 503, `model '${model}' cannot be served: ${problem}`, { ...options, data: { model, ...options.data } });
+  }
+}

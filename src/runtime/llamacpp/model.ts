@@ -1,7 +1,9 @@
 // A GGUF model served by llama.cpp through node-llama-cpp: text generation (streamed), tokenization and raw logits.
 import { stat } from "node:fs/promises";
-import { LlamaCompletion, type LlamaContext, type LlamaContextSequence, type LlamaModel } from "node-llama-cpp";
-import { CorruptFileError, LimitExceededError, LlmosError, NotFoundError } from "../../errors/index.ts";
+import { LlamaCompletion, type LlamaContext, type LlamaContextSequence, type LlamaEmbeddingContext, type LlamaModel } from "node-llama-cpp";
+import { CorruptFileError, InvalidArgumentError, LimitExceededError, LlmosError, NotFoundError } from "../../errors/index.ts";
+import { renderChatPrompt, withChatStops } from "../chat.ts";
+import type { EmbeddingResult, GenerationInput, ModelRuntime } from "../spec.ts";
 import { readGguf } from "../../engine/gguf/index.ts";
 import { validateGenerationOptions } from "../options.ts";
 import type { FinishReason, GenerationOptions, StreamPart } from "../stream.ts";
@@ -9,16 +11,23 @@ import { sharedLlama } from "./llama.ts";
 import { AsyncQueue } from "./queue.ts";
 
 export interface LoadOptions {
-  /** Context size in tokens; defaults to the model's trained context length. */
+  /** Context size in tokens per sequence; defaults to the model's trained context length. */
   contextSize?: number;
+  /** Parallel sequences (continuous-batching slots); default 1. */
+  slots?: number;
   /** CPU threads for evaluation (0 = all cores). */
   threads?: number;
 }
 
-export class LlamaCppModel {
-  // One sequence per model, used by one generation at a time (the scheduler queues the rest).
-  private readonly sequence: LlamaContextSequence;
-  private lock: Promise<void> = Promise.resolve();
+export class LlamaCppModel implements ModelRuntime {
+  readonly kind = "llamacpp" as const;
+  readonly embeddings = true;
+  // Continuous batching: one context holds `slots` sequences; llama.cpp evaluates the pending tokens of
+  // every active sequence in one batch, and a finished generation hands its sequence to the next.
+  private readonly free: LlamaContextSequence[] = [];
+  private readonly waiting: ((s: LlamaContextSequence) => void)[] = [];
+  private embedder: Promise<LlamaEmbeddingContext> | undefined;
+  private disposed = false;
 
   private constructor(
     readonly path: string,
@@ -26,23 +35,27 @@ export class LlamaCppModel {
     private readonly context: LlamaContext,
     /** Number of token ids (length of tokenizer.ggml.tokens). */
     readonly vocabSize: number,
+    readonly slots: number,
   ) {
-    this.sequence = context.getSequence();
+    for (let i = 0; i < slots; i++) this.free.push(context.getSequence());
   }
 
-  /** Waits for the sequence, clears it, and returns the function that releases it. */
-  private async acquire(): Promise<() => void> {
-    let release!: () => void;
-    const previous = this.lock;
-    this.lock = new Promise<void>((r) => (release = r));
-    await previous;
+  /** Waits for a free sequence, clears it, and returns it with the function that gives it back. */
+  private async acquire(): Promise<{ sequence: LlamaContextSequence; release: () => void }> {
+    if (this.disposed) throw new LlmosError("model_unloaded", 503, `${this.path}: model was unloaded; retry the request`);
+    const sequence = this.free.pop() ?? (await new Promise<LlamaContextSequence>((r) => this.waiting.push(r)));
+    const release = () => {
+      const next = this.waiting.shift();
+      if (next) next(sequence);
+      else this.free.push(sequence);
+    };
     try {
-      await this.sequence.clearHistory();
+      await sequence.clearHistory();
     } catch (e) {
       release();
       throw e;
     }
-    return release;
+    return { sequence, release };
   }
 
   static async load(path: string, opts: LoadOptions = {}): Promise<LlamaCppModel> {
@@ -64,19 +77,21 @@ export class LlamaCppModel {
     } catch (cause) {
       throw new CorruptFileError(path, `llama.cpp could not load it (${(cause as Error).message})`, { cause });
     }
+    const slots = opts.slots ?? 1;
+    if (!Number.isInteger(slots) || slots < 1 || slots > 64) throw new InvalidArgumentError("slots", `must be an integer in [1, 64], got ${slots}`);
     try {
       const trained = model.trainContextSize;
       const contextSize = Math.min(opts.contextSize ?? trained, trained);
       const context = await model.createContext({
         contextSize,
-        sequences: 1,
+        sequences: slots,
         flashAttention: false,
         ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
         // F32 KV cache: the default F16 cache rounds keys and values, and the parity test compares logits to 1e-3.
         experimentalKvCacheKeyType: "F32",
         experimentalKvCacheValueType: "F32",
       });
-      return new LlamaCppModel(path, model, context, vocabSize);
+      return new LlamaCppModel(path, model, context, vocabSize, slots);
     } catch (cause) {
       await model.dispose();
       throw new LlmosError("model_not_loadable", 503, `${path}: could not create a context (${(cause as Error).message})`, { cause });
@@ -96,8 +111,17 @@ export class LlamaCppModel {
   }
 
   /** Streams a completion of `prompt`; errors travel as a final `error` part. */
-  async *stream(prompt: string, options: GenerationOptions): AsyncGenerator<StreamPart> {
-    const o = validateGenerationOptions(options);
+  async *stream(input: string | GenerationInput, options: GenerationOptions): AsyncGenerator<StreamPart> {
+    const chat = typeof input !== "string" && "messages" in input;
+    const prompt = typeof input === "string" ? input : "messages" in input ? renderChatPrompt(input.messages) : input.prompt;
+    let o: GenerationOptions;
+    try {
+      o = validateGenerationOptions(options);
+    } catch (error) {
+      yield { type: "error", error: error as Error };
+      return;
+    }
+    const stops = chat ? withChatStops(o.stop) : o.stop;
     const promptTokens = this.tokenize(prompt).length;
     if (promptTokens === 0) {
       yield { type: "error", error: new LlmosError("invalid_argument", 400, "prompt: must not be empty") };
@@ -109,8 +133,15 @@ export class LlamaCppModel {
     }
     const maxTokens = Math.min(o.maxTokens, this.contextSize - promptTokens);
     const queue = new AsyncQueue<StreamPart>();
-    const release = await this.acquire();
-    const completion = new LlamaCompletion({ contextSequence: this.sequence, autoDisposeSequence: false });
+    let slot: Awaited<ReturnType<LlamaCppModel["acquire"]>>;
+    try {
+      slot = await this.acquire();
+    } catch (error) {
+      yield { type: "error", error: error as Error };
+      return;
+    }
+    const { sequence, release } = slot;
+    const completion = new LlamaCompletion({ contextSequence: sequence, autoDisposeSequence: false });
     let completionTokens = 0;
     const run = completion
       .generateCompletionWithMeta(prompt, {
@@ -119,7 +150,7 @@ export class LlamaCppModel {
         ...(o.topK !== undefined ? { topK: o.topK } : {}),
         ...(o.topP !== undefined ? { topP: o.topP } : {}),
         ...(o.seed !== undefined ? { seed: o.seed } : {}),
-        ...(o.stop?.length ? { customStopTriggers: o.stop } : {}),
+        ...(stops?.length ? { customStopTriggers: stops } : {}),
         ...(o.signal ? { signal: o.signal, stopOnAbortSignal: true } : {}),
         repeatPenalty: false,
         disableContextShift: true,
@@ -147,7 +178,7 @@ export class LlamaCppModel {
   }
 
   /** Collects a whole completion. */
-  async complete(prompt: string, options: GenerationOptions): Promise<{ text: string; finishReason: FinishReason; usage: { promptTokens: number; completionTokens: number } }> {
+  async complete(prompt: string | GenerationInput, options: GenerationOptions): Promise<{ text: string; finishReason: FinishReason; usage: { promptTokens: number; completionTokens: number } }> {
     let text = "";
     for await (const part of this.stream(prompt, options)) {
       if (part.type === "text-delta") text += part.text;
@@ -160,9 +191,9 @@ export class LlamaCppModel {
   /** Raw next-token logits after each of `tokens` (evaluated from an empty context). */
   async logits(tokens: number[]): Promise<Float32Array[]> {
     if (tokens.length > this.contextSize) throw new LimitExceededError("token count", tokens.length, this.contextSize);
-    const release = await this.acquire();
+    const { sequence, release } = await this.acquire();
     try {
-      const out = await this.sequence.controlledEvaluate(tokens.map((t) => [t as never, { generateNext: { logits: true } }]));
+      const out = await sequence.controlledEvaluate(tokens.map((t) => [t as never, { generateNext: { logits: true } }]));
       const n = this.vocabSize;
       return out.map((item, i) => {
         const row = new Float32Array(n);
@@ -183,10 +214,10 @@ export class LlamaCppModel {
     if (prompt.length + o.maxTokens > this.contextSize) {
       throw new LimitExceededError("prompt + max_tokens", prompt.length + o.maxTokens, this.contextSize);
     }
-    const release = await this.acquire();
+    const { sequence, release } = await this.acquire();
     const out: number[] = [];
     try {
-      const it = this.sequence.evaluate(prompt as never[], {
+      const it = sequence.evaluate(prompt as never[], {
         temperature: o.temperature ?? 0,
         ...(o.topK !== undefined ? { topK: o.topK } : {}),
         ...(o.topP !== undefined ? { topP: o.topP } : {}),
@@ -203,7 +234,29 @@ export class LlamaCppModel {
     }
   }
 
+  /** Mean-pooled, L2-normalised embeddings of each text (llama.cpp's embedding context on this model). */
+  async embed(texts: string[]): Promise<EmbeddingResult> {
+    if (this.disposed) throw new LlmosError("model_unloaded", 503, `${this.path}: model was unloaded; retry the request`);
+    this.embedder ??= this.model.createEmbeddingContext({ contextSize: this.contextSize });
+    const ctx = await this.embedder;
+    const embeddings: number[][] = [];
+    let promptTokens = 0;
+    for (const [i, text] of texts.entries()) {
+      const n = this.tokenize(text).length;
+      if (n === 0) throw new InvalidArgumentError(`input[${i}]`, "must not be empty");
+      if (n > this.contextSize) throw new LimitExceededError(`input[${i}] length in tokens`, n, this.contextSize);
+      promptTokens += n;
+      const v = (await ctx.getEmbeddingFor(text)).vector;
+      const norm = Math.hypot(...v) || 1;
+      embeddings.push(Array.from(v, (x) => x / norm));
+    }
+    return { embeddings, promptTokens };
+  }
+
   async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (this.embedder) await (await this.embedder.catch(() => undefined))?.dispose();
     await this.context.dispose();
     await this.model.dispose();
   }

@@ -1,0 +1,3 @@
+export { ModelRegistry, SYSTEM_TENANT, type Lineage, type ModelVersion, type RemoteSource } from "./registry.ts";
+export { checkName, formatModelRef, parseModelRef, type ModelRef } from "./names.ts";
+export { ggufFacts, type GgufFacts } from "./gguf-facts.ts";
