@@ -22,8 +22,8 @@ export function inputLimit(p: FixedParams = DEFAULT_FIXED): number {
   return 2 ** (p.compareBits - 1 - p.frac);
 }
 
-export function encodeFixed(values: readonly number[], field = "input", p: FixedParams = DEFAULT_FIXED): bigint[] {
-  const limit = inputLimit(p);
+/** `limit` defaults to inputLimit(p); sums that are only added and revealed may use a wider one (≤ 2^100). */
+export function encodeFixed(values: readonly number[], field = "input", p: FixedParams = DEFAULT_FIXED, limit = inputLimit(p)): bigint[] {
   const scale = 2 ** p.frac;
   return values.map((x) => {
     if (!Number.isFinite(x) || Math.abs(x) >= limit) throw new FixedPointOverflowError(field, limit);

@@ -175,6 +175,18 @@ export class Session {
     });
   }
 
+  /**
+   * x·c for a public real c. c is encoded with f + e bits, e chosen so that c keeps ≥ 16 significant
+   * bits even when tiny (e.g. lr/N), then the product is truncated by f + e bits.
+   */
+  async mulPublicReal(x: Shared, c: number): Promise<Shared> {
+    if (!Number.isFinite(c) || c === 0) return c === 0 ? x.map(() => 0n) : Promise.reject(new InvalidArgumentError("constant", "must be finite"));
+    const f = this.fixed.frac;
+    const extra = Math.min(30, Math.max(0, 16 - f - Math.floor(Math.log2(Math.abs(c)))));
+    const enc = mod(BigInt(Math.round(c * 2 ** (f + extra))));
+    return this.truncate(this.mulPublic(x, enc), f + extra);
+  }
+
   /** Product of two fixed-point vectors (scale 2^2f) truncated back to scale 2^f. */
   async mulFixed(x: Shared, y: Shared): Promise<Shared> {
     return this.truncate(await this.mul(x, y));
