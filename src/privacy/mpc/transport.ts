@@ -31,13 +31,14 @@ export class Mailbox {
   }
 
   take(from: number, tag: string): Promise<Uint8Array> {
-    if (this.failure) return Promise.reject(this.failure);
+    // Frames that arrived before a failure stay readable: a peer may send its last frame and hang up.
     const key = `${from}|${tag}`;
     const b = this.ready.get(key);
     if (b) {
       this.ready.delete(key);
       return Promise.resolve(b);
     }
+    if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => this.waiting.set(key, { resolve, reject }));
   }
 

@@ -1,0 +1,20 @@
+// Public surface of the secure multi-party computation service (see THREAT_MODEL.md).
+export { P, mod, randomField, toSigned } from "./field.ts";
+export { shareAdditive, reconstructAdditive } from "./additive.ts";
+export { shareShamir, reconstructShamir, reconstructShamirVerified, type ShamirShare } from "./shamir.ts";
+export { DEFAULT_FIXED, decodeFixed, decodeInt, encodeFixed, encodeInt, inputLimit, type FixedParams } from "./fixed.ts";
+export { FixedPointOverflowError, InconsistentShareError, ProtocolAbortError } from "./errors.ts";
+export { DealerCore, Preprocessing, localDealer, type PreprocessingRequest } from "./dealer.ts";
+export { Session, type Shared } from "./session.ts";
+export { memoryNetwork, type Transport } from "./transport.ts";
+export { argmax, bitLessThan, greaterOrEqual, lessThanZero, maximum, relu, sigmoidPiecewise, sign } from "./compare.ts";
+export { runLocal } from "./local.ts";
+export { JobSchema, jobHash, parseJob, type Job, type JobProtocol, type MpcAuditEvent } from "./job.ts";
+export { runJob, type JobOutcome } from "./protocols/run.ts";
+export { plainForward } from "./protocols/inference.ts";
+export { plainRegression } from "./protocols/regression.ts";
+export { createMpcCredentials, loadCredentials, type MpcCredentials } from "./net/credentials.ts";
+export { TlsTransport, parseEndpoint, type Endpoint } from "./net/tls-transport.ts";
+export { startDealer, type DealerServer } from "./net/dealer-server.ts";
+export { connectDealer } from "./net/dealer-client.ts";
+export { runParty, type PartyOptions } from "./party.ts";
