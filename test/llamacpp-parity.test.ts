@@ -12,7 +12,7 @@ test("F32 export: logits and greedy continuations equal llama.cpp's", async () =
   const { model, tokenizer } = await trainTiny(120);
   const config = model.config;
   const path = await writeTinyGguf(dir, { model, tokenizer }, "f32");
-  const cpp = await LlamaCppModel.load(path);
+  const cpp = await LlamaCppModel.load(path, { kvCache: "f32" });
   try {
     const prompt = tokenizer.encode("The state of our Union is strong, and the American people").slice(0, 32);
     const ours = model.logits(prompt);

@@ -12,8 +12,10 @@ let server: ChildProcess;
 let baseURL = "";
 let client: OpenAI;
 
+// At top level: tempDir's after() hook registered inside before() would run as soon as before() ends.
+const dir = tempDir();
+
 before(async () => {
-  const dir = tempDir();
   const tiny = await trainTiny(40);
   const gguf = await writeTinyGguf(dir, tiny, "q8_0");
   tiny.model.dispose();

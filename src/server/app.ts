@@ -1,54 +1,69 @@
-// The HTTP service: OpenAI-compatible /v1 endpoints over the models this process serves.
+// The HTTP service: OpenAI-compatible /v1 endpoints and the /v1/os calls, over one kernel.
 import Fastify, { type FastifyInstance } from "fastify";
-import { NotFoundError } from "../errors/index.ts";
-import type { LlamaCppModel } from "../runtime/index.ts";
-import { keyChecker } from "./auth.ts";
-import { completionRoute } from "./completions.ts";
+import { InvalidArgumentError } from "../errors/index.ts";
+import type { Kernel } from "../kernel/index.ts";
+import type { Authenticator } from "./auth.ts";
+import { embeddingRoutes } from "./embeddings.ts";
 import { toOpenAiError } from "./errors.ts";
-
-export interface ServedModel {
-  id: string;
-  runtime: LlamaCppModel;
-  created: number;
-}
+import { generateRoutes } from "./generate.ts";
+import { modelRoutes } from "./os-models.ts";
 
 export interface ServerOptions {
-  models: ServedModel[];
-  apiKey: string;
-  /** Largest accepted request body in bytes. */
+  kernel: Kernel;
+  authenticate: Authenticator;
+  /** Largest accepted request body in bytes (default 1 MiB). */
   bodyLimit?: number;
 }
 
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
 export function buildServer(opts: ServerOptions): FastifyInstance {
+  const { kernel } = opts;
   const app = Fastify({ bodyLimit: opts.bodyLimit ?? 1 << 20, logger: false });
-  const checkKey = keyChecker(opts.apiKey);
-  const byId = new Map(opts.models.map((m) => [m.id, m]));
+
+  // JSON bodies must be valid UTF-8: a lone byte 0xff is an error, not a silent U+FFFD.
+  app.addContentTypeParser("application/json", { parseAs: "buffer" }, (_req, body: Buffer, done) => {
+    let text: string;
+    try {
+      text = strictUtf8.decode(body);
+    } catch {
+      done(new InvalidArgumentError("body", "is not valid UTF-8"), undefined);
+      return;
+    }
+    if (text.trim() === "") {
+      done(new InvalidArgumentError("body", "is empty; send a JSON object"), undefined);
+      return;
+    }
+    try {
+      done(null, JSON.parse(text));
+    } catch (e) {
+      done(new InvalidArgumentError("body", `is not valid JSON (${(e as Error).message.replace(/"[^"]*"/g, "…").slice(0, 120)})`), undefined);
+    }
+  });
 
   app.setErrorHandler((error, req, reply) => {
     const { status, body } = toOpenAiError(error);
     // Only the error's class and code are logged: messages may echo request content.
     if (status >= 500) process.stderr.write(`llmos: ${req.method} ${req.url.split("?")[0]} failed: ${(error as Error).name} ${(error as { code?: string }).code ?? ""}\n`);
+    const retry = (error as { data?: { retryAfterSeconds?: unknown } }).data?.retryAfterSeconds;
+    if (typeof retry === "number") void reply.header("retry-after", String(retry));
     void reply.status(status).send(body);
   });
   app.setNotFoundHandler((req, reply) => {
     void reply.status(404).send({ error: { message: `no route ${req.method} ${req.url.split("?")[0]}`, type: "not_found_error", code: "unknown_route" } });
   });
+  app.decorateRequest("principal", undefined as never);
   app.addHook("onRequest", async (req) => {
     if (req.url === "/health") return;
-    checkKey(req.headers.authorization);
+    req.principal = await opts.authenticate(req.headers.authorization);
   });
 
-  app.get("/health", async () => ({ status: "ok", models: opts.models.length }));
-  app.get("/v1/models", async () => ({
-    object: "list",
-    data: opts.models.map((m) => ({ id: m.id, object: "model", created: m.created, owned_by: "llmos" })),
-  }));
+  app.get("/health", async () => ({ status: "ok", models: kernel.scheduler.residency.residentKeys.length }));
+  app.get("/v1/os/scheduler", async () => ({ policy: kernel.config.policy, queues: kernel.scheduler.stats(), resident: kernel.scheduler.residency.residentKeys }));
 
-  const resolve = (id: string): ServedModel => {
-    const m = byId.get(id);
-    if (!m) throw new NotFoundError("model", id, `available: ${[...byId.keys()].join(", ")}`);
-    return m;
-  };
-  completionRoute(app, resolve);
+  const deps = { target: (p: { tenant: string }, model: string) => kernel.target(p.tenant, model) };
+  generateRoutes(app, deps);
+  embeddingRoutes(app, deps);
+  modelRoutes(app, { registry: kernel.registry, pipelines: () => [] });
   return app;
 }

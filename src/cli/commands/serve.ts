@@ -4,14 +4,12 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { isIP } from "node:net";
 import { homedir } from "node:os";
 import { basename, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { InvalidArgumentError } from "../../errors/index.ts";
-import { LlamaCppModel } from "../../runtime/index.ts";
-import { buildServer } from "../../server/index.ts";
+import { DEFAULT_MODEL_FILE, defaultConfig, Kernel } from "../../kernel/index.ts";
+import { isPolicyName, type PolicyName } from "../../scheduler/index.ts";
+import { buildServer, singleKey } from "../../server/index.ts";
 import { intFlag, parseFlags } from "../args.ts";
 import type { Command } from "../command.ts";
-
-export const DEFAULT_MODEL = fileURLToPath(new URL("../../../models/default/model.gguf", import.meta.url));
 
 function isLoopback(host: string): boolean {
   return host === "localhost" || host === "::1" || (isIP(host) === 4 && host.startsWith("127."));
@@ -38,13 +36,21 @@ async function apiKey(dataDir: string, say: (s: string) => void): Promise<string
 export const serveCommand: Command = {
   path: ["serve"],
   summary: "Start the OpenAI-compatible service (npm start)",
-  usage: "llmos serve [--host 127.0.0.1] [--port 8080] [--data-dir ~/.llmos] [--model file.gguf]... [--insecure]",
+  usage: [
+    "llmos serve [--host 127.0.0.1] [--port 8080] [--data-dir ~/.llmos] [--model file.gguf]... [--policy fifo|priority|fair-share]",
+    "            [--slots 16] [--max-queue 256] [--insecure]",
+    "  --model     deploy a GGUF as a shared model named after its file (repeatable; default: the shipped model as 'default')",
+    "  environment: LLMOS_API_KEY, LLMOS_MEMORY_BUDGET (bytes), LLMOS_KEEP_ALIVE_MS, LLMOS_WAIT_TIMEOUT_MS, LLMOS_GENERATION_TIMEOUT_MS",
+  ].join("\n"),
   async run(argv, ctx) {
     const { values } = parseFlags(argv, {
       host: { type: "string", default: "127.0.0.1" },
       port: { type: "string", default: "8080" },
       "data-dir": { type: "string", default: join(homedir(), ".llmos") },
       model: { type: "string", multiple: true },
+      policy: { type: "string" },
+      slots: { type: "string" },
+      "max-queue": { type: "string" },
       insecure: { type: "boolean" },
     }, false);
     const port = intFlag("port", values.port, 0)!;
@@ -52,24 +58,38 @@ export const serveCommand: Command = {
     if (!isLoopback(values.host) && !values.insecure) {
       throw new InvalidArgumentError("--host", `${values.host} is not a loopback address; TLS is not configured, so pass --insecure to serve plain HTTP on it`);
     }
-    await mkdir(values["data-dir"], { recursive: true, mode: 0o700 });
-    const key = await apiKey(values["data-dir"], (s) => ctx.stderr.write(s));
-    const paths = values.model ?? [DEFAULT_MODEL];
-    const models = [];
-    for (const path of paths) {
-      const id = path === DEFAULT_MODEL ? "default" : basename(path).replace(/\.gguf$/i, "");
-      models.push({ id, runtime: await LlamaCppModel.load(path), created: Math.floor(Date.now() / 1000) });
+    if (values.policy !== undefined && !isPolicyName(values.policy)) throw new InvalidArgumentError("--policy", `must be fifo, priority or fair-share, got '${values.policy}'`);
+    const dataDir = values["data-dir"];
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    const key = await apiKey(dataDir, (s) => ctx.stderr.write(s));
+    const deploy: [string, string][] = (values.model ?? [DEFAULT_MODEL_FILE]).map((path) => [
+      path === DEFAULT_MODEL_FILE ? "default" : basename(path).replace(/\.gguf$/i, "").toLowerCase().replace(/[^a-z0-9._-]/g, "-"),
+      path,
+    ]);
+    const slots = intFlag("slots", values.slots, 1);
+    const maxQueue = intFlag("max-queue", values["max-queue"], 0);
+    const kernel = await Kernel.create(defaultConfig({
+      dataDir, deploy,
+      ...(values.policy ? { policy: values.policy as PolicyName } : {}),
+      ...(slots !== undefined ? { slots } : {}),
+      ...(maxQueue !== undefined ? { maxQueue } : {}),
+    }));
+    const app = buildServer({ kernel, authenticate: singleKey(key) });
+    let address: string;
+    try {
+      address = await app.listen({ host: values.host, port });
+    } catch (e) {
+      await kernel.dispose();
+      throw e;
     }
-    const app = buildServer({ models, apiKey: key });
-    const address = await app.listen({ host: values.host, port });
-    ctx.stderr.write(`llmos serving ${models.map((m) => m.id).join(", ")} on ${address}\n`);
+    ctx.stderr.write(`llmos serving ${deploy.map(([n]) => n).join(", ")} on ${address}\n`);
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);
     });
     await app.close();
-    for (const m of models) await m.runtime.dispose();
+    await kernel.dispose();
     return 0;
   },
 };

@@ -6,3 +6,5 @@ export { LlamaModel, KvCache, type GenerateOptions } from "./llama.ts";
 export { evaluateLoss, flopsPerToken } from "./evaluate.ts";
 export { ropeTable, ropeVector, type RopeTable } from "./rope.ts";
 export { measureTrainThroughput, type ThroughputResult } from "./throughput.ts";
+export { sampleToken, type SamplingOptions } from "./sampling.ts";
+export { Prng } from "./prng.ts";

@@ -1,0 +1,48 @@
+// The kernel's configuration: embedded defaults, overridden by flags and LLMOS_* environment variables.
+import { homedir, totalmem } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { InvalidArgumentError } from "../errors/index.ts";
+import { isPolicyName, type PolicyName } from "../scheduler/index.ts";
+
+export const DEFAULT_MODEL_FILE = fileURLToPath(new URL("../../models/default/model.gguf", import.meta.url));
+
+export interface KernelConfig {
+  dataDir: string;
+  /** GGUF files deployed at boot as shared system models: [name, path]. */
+  deploy: [string, string][];
+  policy: PolicyName;
+  slots: number;
+  maxQueue: number;
+  waitTimeoutMs: number;
+  generationTimeoutMs: number;
+  memoryBudgetBytes: number;
+  keepAliveMs: number;
+}
+
+function envInt(name: string, fallback: number, min: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(name, `must be an integer ≥ ${min}, got '${raw}'`);
+  return n;
+}
+
+export function defaultConfig(overrides: Partial<KernelConfig> = {}): KernelConfig {
+  const policy = process.env.LLMOS_POLICY ?? "fair-share";
+  if (!isPolicyName(policy)) throw new InvalidArgumentError("LLMOS_POLICY", `must be fifo, priority or fair-share, got '${policy}'`);
+  return {
+    dataDir: join(homedir(), ".llmos"),
+    deploy: [["default", DEFAULT_MODEL_FILE]],
+    policy,
+    // 16 sequences per model: enough to batch 16 concurrent clients; the shipped model's KV cache for 16 × 256 tokens is ~4 MB.
+    slots: envInt("LLMOS_SLOTS", 16, 1),
+    maxQueue: envInt("LLMOS_MAX_QUEUE", 256, 0),
+    waitTimeoutMs: envInt("LLMOS_WAIT_TIMEOUT_MS", 60_000, 1),
+    generationTimeoutMs: envInt("LLMOS_GENERATION_TIMEOUT_MS", 300_000, 1),
+    // Half the machine's memory for loaded models, like a conservative Ollama.
+    memoryBudgetBytes: envInt("LLMOS_MEMORY_BUDGET", Math.floor(totalmem() / 2), 1),
+    keepAliveMs: envInt("LLMOS_KEEP_ALIVE_MS", 300_000, 0),
+    ...overrides,
+  };
+}

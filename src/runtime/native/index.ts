@@ -1,0 +1,2 @@
+export { NativeModel } from "./model.ts";
+export { StopMatcher } from "./stops.ts";

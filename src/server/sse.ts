@@ -1,0 +1,36 @@
+// Server-Sent Events exactly as OpenAI streams them: `data: {json}\n\n` per chunk, then `data: [DONE]`.
+import type { FastifyReply } from "fastify";
+
+export interface SseWriter {
+  send(data: unknown): void;
+  done(): void;
+  readonly closed: boolean;
+}
+
+export function openSse(reply: FastifyReply): SseWriter {
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive", "x-accel-buffering": "no" });
+  return {
+    send: (data) => {
+      if (!res.destroyed) res.write(`data: ${JSON.stringify(data)}\n\n`);
+    },
+    done: () => {
+      if (!res.destroyed) res.end("data: [DONE]\n\n");
+    },
+    get closed() {
+      return res.destroyed;
+    },
+  };
+}
+
+/** An AbortSignal that fires when the client goes away before the response finished. */
+export function disconnectSignal(reply: FastifyReply): AbortSignal {
+  const ac = new AbortController();
+  // The response's "close" before it finished means the client left (the request's own "close" fires
+  // as soon as its body has been read).
+  reply.raw.on("close", () => {
+    if (!reply.raw.writableFinished) ac.abort();
+  });
+  return ac.signal;
+}
