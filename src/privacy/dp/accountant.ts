@@ -1,0 +1,106 @@
+// DP-SGD accounting chosen by name ("rdp" | "pld"): ε for (σ, q, T, δ), and calibration of the
+// smallest noise multiplier σ meeting a target (ε, δ). Pure functions; DP training and federated
+// learning call these.
+import { InvalidArgumentError } from "../../errors/index.ts";
+import { composePlds, discretizeMechanism, pldEpsilonForDelta, type PldMechanism } from "./pld.ts";
+import { DEFAULT_RDP_ORDERS, rdpPoissonSubsampledGaussian, rdpToEpsilon, type RdpConversion } from "./rdp.ts";
+
+export type AccountantName = "rdp" | "pld";
+export const ACCOUNTANT_NAMES: readonly AccountantName[] = ["rdp", "pld"];
+
+export interface DpSgdParams {
+  /** Noise standard deviation divided by the clipping norm (L2 sensitivity). */
+  noiseMultiplier: number;
+  /** Poisson sampling probability q of each example per step (1 = full batch). */
+  samplingRate: number;
+  /** Number of steps T. */
+  steps: number;
+  /** Target δ. */
+  delta: number;
+}
+
+export interface RdpOptions {
+  orders?: readonly number[];
+  conversion?: RdpConversion;
+}
+
+export interface PldOptions {
+  /** Grid spacing of the privacy loss (dp_accounting's value_discretization_interval); default 1e-4. */
+  discretization?: number;
+}
+
+function checkParams(p: DpSgdParams): void {
+  if (!(p.noiseMultiplier > 0) || !Number.isFinite(p.noiseMultiplier)) throw new InvalidArgumentError("noise_multiplier", `must be a finite number > 0, got ${p.noiseMultiplier}`);
+  if (!(p.samplingRate > 0 && p.samplingRate <= 1)) throw new InvalidArgumentError("sampling_rate", `must be in (0, 1], got ${p.samplingRate}`);
+  if (!Number.isSafeInteger(p.steps) || p.steps < 1) throw new InvalidArgumentError("steps", `must be an integer ≥ 1, got ${p.steps}`);
+  if (!(p.delta > 0 && p.delta < 1)) throw new InvalidArgumentError("delta", `must be in (0, 1), got ${p.delta}`);
+}
+
+/**
+ * ε of T steps of the Poisson-subsampled Gaussian mechanism by Rényi DP (Mironov, Talwar, Zhang
+ * 2019), converted with CKS 2020 Prop. 12; returns the optimal order too. Matches dp_accounting's
+ * RdpAccountant with the same orders.
+ */
+export function rdpEpsilon(p: DpSgdParams, options: RdpOptions = {}): { epsilon: number; order: number } {
+  checkParams(p);
+  const orders = options.orders ?? DEFAULT_RDP_ORDERS;
+  const rdp = rdpPoissonSubsampledGaussian(p.samplingRate, p.noiseMultiplier, orders).map((r) => r * p.steps);
+  return rdpToEpsilon(orders, rdp, p.delta, options.conversion ?? "cks");
+}
+
+/** ε of T steps of the Poisson-subsampled Gaussian by PLD accounting (pessimistic, both adjacencies). */
+export function pldEpsilon(p: DpSgdParams, options: PldOptions = {}): { epsilon: number } {
+  checkParams(p);
+  const mech: PldMechanism = { kind: "poisson_gaussian", noiseMultiplier: p.noiseMultiplier, samplingRate: p.samplingRate };
+  const plds = discretizeMechanism(mech, options.discretization ?? 1e-4);
+  let epsilon = 0;
+  for (const pld of plds) epsilon = Math.max(epsilon, pldEpsilonForDelta(composePlds([{ pld, count: p.steps }]), p.delta));
+  return { epsilon };
+}
+
+/** ε by the named accountant. */
+export function dpSgdEpsilon(accountant: AccountantName, p: DpSgdParams, options: RdpOptions & PldOptions = {}): number {
+  if (accountant === "rdp") return rdpEpsilon(p, options).epsilon;
+  if (accountant === "pld") return pldEpsilon(p, options).epsilon;
+  throw new InvalidArgumentError("accountant", `must be one of ${ACCOUNTANT_NAMES.join(", ")}, got '${String(accountant)}'`);
+}
+
+export interface CalibrationTarget {
+  epsilon: number;
+  delta: number;
+  samplingRate: number;
+  steps: number;
+  accountant?: AccountantName;
+  /** Relative precision of σ (default 1e-4 for RDP, 1e-3 for PLD). */
+  tolerance?: number;
+}
+
+/**
+ * The smallest noise multiplier σ (to the tolerance, rounded up) whose ε by the chosen accountant is
+ * ≤ the target: ε(σ) is decreasing in σ, so bisection in log σ. The returned σ always meets the target.
+ */
+export function calibrateNoiseMultiplier(t: CalibrationTarget, options: RdpOptions & PldOptions = {}): number {
+  if (!(t.epsilon > 0) || !Number.isFinite(t.epsilon)) throw new InvalidArgumentError("epsilon", `must be a finite number > 0, got ${t.epsilon}`);
+  const accountant = t.accountant ?? "rdp";
+  const tol = t.tolerance ?? (accountant === "pld" ? 1e-3 : 1e-4);
+  const eps = (sigma: number) => dpSgdEpsilon(accountant, { noiseMultiplier: sigma, samplingRate: t.samplingRate, steps: t.steps, delta: t.delta }, options);
+  // Bracket: RDP's σ is an upper bound for PLD's (PLD is tighter), so PLD starts from it.
+  let hi = accountant === "pld" ? calibrateNoiseMultiplier({ ...t, accountant: "rdp", tolerance: 1e-3 }, options) : 1;
+  let lo = hi / 2;
+  let guard = 0;
+  while (eps(hi) > t.epsilon) {
+    lo = hi;
+    hi *= 2;
+    if (++guard > 60) throw new InvalidArgumentError("epsilon", "no noise multiplier below 2^60 reaches this target");
+  }
+  while (lo > 1e-6 && eps(lo) <= t.epsilon) {
+    hi = lo;
+    lo /= 2;
+  }
+  while ((hi - lo) / hi > tol) {
+    const mid = Math.sqrt(lo * hi);
+    if (eps(mid) <= t.epsilon) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+}
