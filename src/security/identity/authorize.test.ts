@@ -20,7 +20,7 @@ test("every role × action × kind × own/other tenant gives the expected allow 
   assert.deepEqual([...RESOURCE_KINDS], ["model", "dataset", "budget", "pipeline", "federation", "vault", "audit", "key"]);
   let cases = 0;
   for (const role of ROLES) {
-    const p = { id: "p1", name: "p", role, tenant: "acme" };
+    const p = { id: "p1", role, tenant: "acme" };
     RESOURCE_KINDS.forEach((kind, col) => {
       for (const action of ACTIONS) {
         const letter = action[0]!;
@@ -40,7 +40,7 @@ test("every role × action × kind × own/other tenant gives the expected allow 
 });
 
 test("authorize throws NotFoundError for another tenant and ForbiddenError inside it, with no secret in the message", () => {
-  const analyst = { id: "a1", name: "ana", role: "analyst" as const, tenant: "acme" };
+  const analyst = { id: "a1", role: "analyst" as const, tenant: "acme" };
   assert.doesNotThrow(() => authorize(analyst, "use", { kind: "dataset", tenant: "acme", id: "patients" }));
   assert.throws(() => authorize(analyst, "read", { kind: "dataset", tenant: "globex", id: "patients" }), (e: unknown) => {
     assert.ok(e instanceof NotFoundError);

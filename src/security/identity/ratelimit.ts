@@ -44,6 +44,14 @@ export class RateLimiter {
     this.maxKeys = maxKeys;
   }
 
+  /** Seconds until `key` has a token again (0: it has one now); consumes nothing. */
+  peek(key: string): number {
+    const state = this.buckets.get(key);
+    if (!state) return 0;
+    const r = takeToken(state, this.clock(), this.options);
+    return r.allowed ? 0 : r.retryAfterSeconds;
+  }
+
   take(key: string): TakeResult {
     const r = takeToken(this.buckets.get(key), this.clock(), this.options);
     this.buckets.delete(key); // re-insert: Map order doubles as least-recently-used order

@@ -21,11 +21,11 @@ export interface Resource {
   id?: string;
 }
 
+/** Who is calling. Exactly the shape src/server/auth.ts puts on each request. */
 export interface Principal {
   id: string;
-  name: string;
-  role: Role;
   tenant: string;
+  role: Role;
 }
 
 type Table = Record<Role, Partial<Record<ResourceKind, readonly Action[]>>>;

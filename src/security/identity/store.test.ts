@@ -26,7 +26,8 @@ test("create returns the key once; only an scrypt hash is stored; authenticate f
   const dump = JSON.stringify(db.prepare("SELECT * FROM identity_principals").all());
   assert.ok(!dump.includes(secret), "the secret is not stored");
   assert.match(dump, /scrypt\$1024\$8\$1\$/);
-  assert.deepEqual(ids.authenticate(key), { id: principal.id, name: "ana", role: "analyst", tenant: "acme" });
+  assert.deepEqual(ids.authenticate(key), { id: principal.id, tenant: "acme", role: "analyst" });
+  assert.equal(ids.get(principal.id)?.name, "ana");
   assert.deepEqual(ids.tenants(), ["acme"]);
   assert.equal(ids.list().length, 1);
 });

@@ -21,6 +21,7 @@ const STEPS = [
 ];
 
 export interface PrincipalInfo extends Principal {
+  name: string;
   created: string;
   revoked: string | null;
 }
@@ -143,7 +144,7 @@ export class IdentityStore {
       this.verified.set(digest, { id: row.id, until: now + this.cacheMs });
       if (this.verified.size > 10_000) this.verified.delete(this.verified.keys().next().value!);
     }
-    return { id: row.id, name: row.name, role: row.role as Role, tenant: row.tenant };
+    return { id: row.id, tenant: row.tenant, role: row.role as Role };
   }
 
   /**

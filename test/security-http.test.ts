@@ -1,0 +1,79 @@
+// The security hook in a real fastify app with the server's error mapping: 401 / 429 (Retry-After)
+// in OpenAI's error shape, the principal on the request, /health open, tenant isolation as 404.
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import Fastify from "fastify";
+import { toOpenAiError } from "../src/server/errors.ts";
+import { authorize, identityAuthenticator, RateLimiter, SecurityKernel, securityHook } from "../src/security/index.ts";
+
+function app(kernel: SecurityKernel, now: () => number) {
+  const a = Fastify({ logger: false });
+  a.setErrorHandler((error, _req, reply) => {
+    const { status, body } = toOpenAiError(error);
+    void reply.status(status).send(body);
+  });
+  a.addHook("onRequest", securityHook({ identity: kernel.identity, limiter: new RateLimiter({ capacity: 2, refillPerSecond: 1 }, now), failureLimiter: new RateLimiter({ capacity: 3, refillPerSecond: 0.1 }, now) }));
+  a.get("/health", async () => ({ ok: true }));
+  a.get("/whoami", async (req) => req.principal);
+  a.get("/datasets/:tenant/:id", async (req) => {
+    const { tenant, id } = req.params as { tenant: string; id: string };
+    authorize(req.principal, "read", { kind: "dataset", tenant, id });
+    return { id };
+  });
+  return a;
+}
+
+test("securityHook: 401 / 200 / 429 with Retry-After / 404 across tenants, in OpenAI's error shape", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "llmos-http-"));
+  const kernel = SecurityKernel.open({ dataDir: dir, env: {}, scrypt: { N: 1024, r: 8, p: 1 } });
+  let now = 0;
+  const a = app(kernel, () => now);
+  try {
+    const admin = kernel.bootstrap()!;
+    assert.equal(kernel.bootstrap(), undefined);
+    const analyst = kernel.createKey({ id: admin.principal.id, tenant: "default", role: "admin" }, { role: "analyst", tenant: "acme" });
+    assert.equal((await a.inject({ url: "/health" })).statusCode, 200);
+    const missing = await a.inject({ url: "/whoami" });
+    assert.equal(missing.statusCode, 401);
+    assert.deepEqual(Object.keys(missing.json().error).sort(), ["code", "message", "param", "type"]);
+    assert.equal(missing.json().error.type, "authentication_error");
+    const ok = await a.inject({ url: "/whoami", headers: { authorization: `Bearer ${analyst.key}` } });
+    assert.equal(ok.statusCode, 200);
+    assert.deepEqual(ok.json(), { id: analyst.principal.id, tenant: "acme", role: "analyst" });
+    const own = await a.inject({ url: "/datasets/acme/patients", headers: { authorization: `Bearer ${analyst.key}` } });
+    assert.equal(own.statusCode, 200);
+    const limited = await a.inject({ url: "/datasets/globex/patients", headers: { authorization: `Bearer ${analyst.key}` } });
+    assert.equal(limited.statusCode, 429, "third request in the same instant");
+    assert.equal(limited.headers["retry-after"], "1");
+    assert.equal(limited.json().error.type, "rate_limit_error");
+    now += 1000;
+    const other = await a.inject({ url: "/datasets/globex/patients", headers: { authorization: `Bearer ${analyst.key}` } });
+    assert.equal(other.statusCode, 404);
+    assert.equal(other.json().error.type, "not_found_error");
+    // Made-up keys: three 401s, then the address is refused before any scrypt work.
+    const fake = analyst.key.replace(/.$/, (c) => (c === "0" ? "1" : "0"));
+    for (let i = 0; i < 3; i++) assert.equal((await a.inject({ url: "/whoami", headers: { authorization: `Bearer ${fake}` } })).statusCode, 401);
+    const blocked = await a.inject({ url: "/whoami", headers: { authorization: `Bearer ${fake}` } });
+    assert.equal(blocked.statusCode, 429);
+    assert.ok(!blocked.body.includes(fake.slice(19)), "the key is never echoed");
+    for (const h of ["Basic abc", "Bearer", "Bearer a b", `bearer  ${"x".repeat(100_000)}`]) {
+      const r = await a.inject({ url: "/whoami", headers: { authorization: h } });
+      assert.ok(r.statusCode === 401 || r.statusCode === 429, `${h.slice(0, 20)} → ${r.statusCode}`);
+    }
+    // The Authenticator shape for buildServer({ authenticate }).
+    const auth = identityAuthenticator(kernel.identity);
+    assert.equal(auth(`Bearer ${admin.key}`).role, "admin");
+    assert.throws(() => auth(undefined), /missing API key/);
+    // Key operations are on the ledger without the key itself.
+    const log = JSON.stringify(kernel.ledger.tail(10));
+    assert.match(log, /keys.bootstrap.*keys.create/);
+    assert.ok(!log.includes(analyst.key.slice(19)) && !log.includes(admin.key.slice(19)));
+  } finally {
+    await a.close();
+    kernel.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
