@@ -62,6 +62,8 @@ export const federationSchema = z.object({
     noiseMultiplier: z.number().min(0).default(1),
     clip: positive.default(1),
     delta: z.number().gt(0).lt(1).default(1e-5),
+    /** The federation's budget: no round starts whose release would take ε over this. */
+    maxEpsilon: positive.optional(),
   }).strict().default({ enabled: false, noiseMultiplier: 1, clip: 1, delta: 1e-5 }),
   timeouts: z.object({ stageMs: int(100).default(10_000), trainMs: int(100).default(120_000), pollMs: int(100).default(15_000) }).strict()
     .default({ stageMs: 10_000, trainMs: 120_000, pollMs: 15_000 }),

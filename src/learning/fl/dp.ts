@@ -2,35 +2,36 @@
 // Private Recurrent Language Models", DP-FedAvg): each site's update is clipped to L2 norm C, and the
 // coordinator adds N(0, (zC)² I) to the SUM of the clipped updates before dividing by the site count.
 // Under secure aggregation the coordinator only ever sees that sum, so this is also where the noise goes.
-import { randomBytes } from "node:crypto";
+// The privacy loss over rounds is tracked by src/privacy/dp's RDP accountant.
+import { RandomSource, gaussianNoiseFloat32, rdpEpsilon } from "../../privacy/dp/index.ts";
 import { InvalidArgumentError } from "../../errors/index.ts";
-
-/**
- * A standard normal from the CSPRNG by Box–Muller on 53-bit uniforms.
- * TODO(dp): swap for src/privacy/dp's floating-point-safe Gaussian sampler once it is exported; this
- * one is not hardened against Mironov-style floating-point attacks (CCS 2012).
- */
-export function gaussianNoise(n: number): Float64Array {
-  const out = new Float64Array(n);
-  const buf = randomBytes(16 * Math.ceil(n / 2));
-  for (let i = 0; i < n; i += 2) {
-    const o = 16 * (i / 2);
-    const u1 = (Number(buf.readBigUInt64BE(o) >> 11n) + 1) / 2 ** 53; // (0, 1]
-    const u2 = Number(buf.readBigUInt64BE(o + 8) >> 11n) / 2 ** 53;
-    const r = Math.sqrt(-2 * Math.log(u1));
-    out[i] = r * Math.cos(2 * Math.PI * u2);
-    if (i + 1 < n) out[i + 1] = r * Math.sin(2 * Math.PI * u2);
-  }
-  return out;
-}
 
 /** sum + N(0, (z·C)²) per coordinate, then / count: the DP-FedAvg estimate of the mean update. */
 export function noisyMean(sum: Float32Array, count: number, clip: number, noiseMultiplier: number): Float32Array {
   if (!(count > 0)) throw new InvalidArgumentError("count", `must be positive, got ${count}`);
   if (!(noiseMultiplier >= 0) || !(clip > 0)) throw new InvalidArgumentError("dp", "noiseMultiplier must be ≥ 0 and clip > 0");
-  const noise = gaussianNoise(sum.length);
-  const std = noiseMultiplier * clip;
-  const out = new Float32Array(sum.length);
-  for (let i = 0; i < sum.length; i++) out[i] = (sum[i]! + std * noise[i]!) / count;
+  // The floating-point-hardened sampler of src/privacy/dp (sum of four Box–Muller normals, CSPRNG).
+  const out = gaussianNoiseFloat32(RandomSource.secure(), new Float32Array(sum), noiseMultiplier * clip);
+  for (let i = 0; i < out.length; i++) out[i] = out[i]! / count;
   return out;
+}
+
+export interface ClientDpCost {
+  epsilon: number;
+  delta: number;
+  /** Rényi order at which ε was attained. */
+  order: number;
+}
+
+/**
+ * (ε, δ) of `rounds` rounds of DP-FedAvg with site sampling rate q and noise multiplier z, by the
+ * subsampled-Gaussian RDP accountant (Mironov et al. 2019), as McMahan et al. 2018 §3 account it.
+ * Sites are sampled as a fixed-size uniform subset, which the Poisson analysis approximates (as in
+ * that paper); zero noise has no finite ε.
+ */
+export function clientLevelEpsilon(noiseMultiplier: number, samplingRate: number, rounds: number, delta: number): ClientDpCost {
+  if (rounds === 0) return { epsilon: 0, delta, order: 0 };
+  if (!(noiseMultiplier > 0)) return { epsilon: Infinity, delta, order: 0 };
+  const r = rdpEpsilon({ noiseMultiplier, samplingRate: Math.min(1, samplingRate), steps: rounds, delta });
+  return { epsilon: r.epsilon, delta, order: r.order };
 }

@@ -4,7 +4,7 @@ export { aggregate, aggregateMean, getStrategy, strategyNames, weightedMean, typ
 export { coordinateMedian, krum, krumScores, trimmedMean } from "./robust.ts";
 export { addProximalGradient, proximalTerm } from "./proximal.ts";
 export { clipL2, flattenWeights, l2Norm, unflattenWeights } from "./vector.ts";
-export { gaussianNoise, noisyMean } from "./dp.ts";
+export { clientLevelEpsilon, noisyMean, type ClientDpCost } from "./dp.ts";
 export { decodeSecureSum, encodeSecureUpdate, type SecureEncoding } from "./secure-update.ts";
 export { federationSchema, loadFederation, validateFederation, type FederationConfig, type LocalConfig } from "./config.ts";
 export { loadCredential, provisionFederation, type FlCredential, type ProvisionOptions } from "./credentials.ts";
@@ -13,3 +13,6 @@ export type { RoundRecord } from "./round.ts";
 export { joinFederation, type JoinOptions } from "./site.ts";
 export { prepareLocalData, trainLocally, modelLayout, type LocalResult } from "./local-train.ts";
 export { WIRE_VERSION, submitSchema, taskSchema } from "./wire.ts";
+export { simulateFederation, type SimulatedSite, type SimulationOptions, type SimulatedRound } from "./simulation.ts";
+export { splitByRole } from "./shakespeare.ts";
+export { nextTokenAccuracy } from "./evaluate.ts";

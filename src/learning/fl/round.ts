@@ -29,6 +29,8 @@ export interface RoundRecord {
   meanLossAfter?: number;
   ms: number;
   modelSha256?: string;
+  /** Client-level (ε, δ) spent by the federation up to and including this round. */
+  dp?: { epsilon: number; delta: number; samplingRate: number; noiseMultiplier: number };
 }
 
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
