@@ -5,9 +5,10 @@ import { infoCommand } from "./commands/info.ts";
 import { tokenizerTrainCommand } from "./commands/tokenizer-train.ts";
 import { trainCommand } from "./commands/train.ts";
 import { serveCommand } from "./commands/serve.ts";
+import { modelsCommands } from "./commands/models.ts";
 import { reportError, runCli } from "./run.ts";
 
-const commands = [tokenizerTrainCommand, trainCommand, exportCommand, infoCommand, generateCommand, serveCommand];
+const commands = [tokenizerTrainCommand, trainCommand, exportCommand, infoCommand, generateCommand, serveCommand, ...modelsCommands];
 
 // Last resort: an error that escaped a command still prints as one line (the wasm runtime's own
 // handler would otherwise dump its module source).

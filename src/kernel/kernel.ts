@@ -2,10 +2,10 @@
 // test), disposed once.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { NotFoundError } from "../errors/index.ts";
+import { LlmosError, NotFoundError } from "../errors/index.ts";
 import { ModelRegistry, SYSTEM_TENANT, type ModelVersion, type RemoteSource } from "../models/index.ts";
 import { LlamaCppModel, NativeModel, RemoteModel } from "../runtime/index.ts";
-import { Scheduler, type Loadable } from "../scheduler/index.ts";
+import { openPipeline, PipelineStore, Scheduler, type Loadable } from "../scheduler/index.ts";
 import { BlobStore, openDatabase, sha256File, type Db } from "../store/index.ts";
 import type { Caller } from "../scheduler/index.ts";
 import type { EmbeddingResult, GenerationInput, GenerationOptions, StreamPart } from "../runtime/index.ts";
@@ -24,6 +24,7 @@ export class Kernel {
     readonly db: Db,
     readonly registry: ModelRegistry,
     readonly scheduler: Scheduler,
+    readonly pipelines: PipelineStore,
   ) {}
 
   static async create(config: KernelConfig): Promise<Kernel> {
@@ -39,7 +40,7 @@ export class Kernel {
         budgetBytes: config.memoryBudgetBytes,
         keepAliveMs: config.keepAliveMs,
       });
-      const kernel = new Kernel(config, db, registry, scheduler);
+      const kernel = new Kernel(config, db, registry, scheduler, new PipelineStore(db));
       await kernel.deploy();
       return kernel;
     } catch (e) {
@@ -95,8 +96,21 @@ export class Kernel {
     };
   }
 
-  /** What a request names as `model`, ready to generate through the scheduler. */
-  target(tenant: string, ref: string): ModelTarget {
+  /** Whether `name` is a model the tenant can see (pipeline names must not shadow one). */
+  isModelName(tenant: string, name: string): boolean {
+    return this.registry.list(tenant).some((v) => v.name === name);
+  }
+
+  /** What a request names as `model` (a pipeline or a registry model), ready to generate through the scheduler. */
+  target(tenant: string, ref: string, depth = 0): ModelTarget {
+    if (depth > 4) throw new LlmosError("invalid_pipeline", 400, `pipelines nest deeper than 4 levels at '${ref}' (a cycle?)`, { data: { field: "model" } });
+    const pipeline = /^[a-z0-9][a-z0-9._-]*$/.test(ref) ? this.pipelines.get(tenant, ref) : undefined;
+    if (pipeline) {
+      return {
+        id: ref,
+        open: (input, options, caller) => openPipeline(pipeline.definition, { input, options, caller, resolve: (r) => this.target(tenant, r, depth + 1) }),
+      };
+    }
     const v = this.registry.resolve(tenant, ref);
     const loadable = this.loadable(v);
     return {

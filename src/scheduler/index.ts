@@ -2,3 +2,4 @@ export { fairShare, fifo, isPolicyName, POLICIES, priority, type Policy, type Po
 export { SlotQueue, type Lease, type SlotQueueOptions, type Ticket } from "./queue.ts";
 export { Residency, type Loadable, type ResidencyOptions } from "./residency.ts";
 export { Scheduler, type Caller, type SchedulerOptions } from "./scheduler.ts";
+export * from "./pipelines/index.ts";

@@ -21,6 +21,8 @@ export interface SchedulerOptions {
 
 export interface Caller {
   tenant: string;
+  /** The request's `user` field (routing rules may look at it). */
+  user?: string;
   priority?: number;
   signal?: AbortSignal;
 }

@@ -1,12 +1,13 @@
 // The HTTP service: OpenAI-compatible /v1 endpoints and the /v1/os calls, over one kernel.
 import Fastify, { type FastifyInstance } from "fastify";
-import { InvalidArgumentError } from "../errors/index.ts";
+import { InvalidArgumentError, LimitExceededError } from "../errors/index.ts";
 import type { Kernel } from "../kernel/index.ts";
 import type { Authenticator } from "./auth.ts";
 import { embeddingRoutes } from "./embeddings.ts";
 import { toOpenAiError } from "./errors.ts";
 import { generateRoutes } from "./generate.ts";
 import { modelRoutes } from "./os-models.ts";
+import { pipelineRoutes } from "./os-pipelines.ts";
 
 export interface ServerOptions {
   kernel: Kernel;
@@ -22,7 +23,12 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
   const app = Fastify({ bodyLimit: opts.bodyLimit ?? 1 << 20, logger: false });
 
   // JSON bodies must be valid UTF-8: a lone byte 0xff is an error, not a silent U+FFFD.
-  app.addContentTypeParser("application/json", { parseAs: "buffer" }, (_req, body: Buffer, done) => {
+  app.addContentTypeParser("application/json", { parseAs: "buffer" }, (req, body: Buffer, done) => {
+    // A bodiless GET or DELETE that still names a content type has nothing to parse.
+    if (body.length === 0 && (req.method === "GET" || req.method === "DELETE" || req.method === "HEAD")) {
+      done(null, undefined);
+      return;
+    }
     let text: string;
     try {
       text = strictUtf8.decode(body);
@@ -53,7 +59,15 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     void reply.status(404).send({ error: { message: `no route ${req.method} ${req.url.split("?")[0]}`, type: "not_found_error", code: "unknown_route" } });
   });
   app.decorateRequest("principal", undefined as never);
+  const bodyLimit = opts.bodyLimit ?? 1 << 20;
   app.addHook("onRequest", async (req) => {
+    // Refuse an oversized body before reading it, but drain it so the client can read the 413
+    // (closing mid-upload would make clients report a connection reset instead).
+    const length = Number(req.headers["content-length"] ?? 0);
+    if (length > bodyLimit) {
+      req.raw.resume();
+      throw new LimitExceededError("request body in bytes", length, bodyLimit);
+    }
     if (req.url === "/health") return;
     req.principal = await opts.authenticate(req.headers.authorization);
   });
@@ -64,6 +78,7 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
   const deps = { target: (p: { tenant: string }, model: string) => kernel.target(p.tenant, model) };
   generateRoutes(app, deps);
   embeddingRoutes(app, deps);
-  modelRoutes(app, { registry: kernel.registry, pipelines: () => [] });
+  modelRoutes(app, { registry: kernel.registry, pipelines: (tenant) => kernel.pipelines.list(tenant).map((p) => ({ name: p.definition.name, created: p.createdAt })) });
+  pipelineRoutes(app, kernel);
   return app;
 }

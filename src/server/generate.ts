@@ -75,7 +75,10 @@ async function answer(reply: FastifyReply, target: ModelTarget, stream: AsyncIte
   // Pull the first part before committing to a 200: an error before any text still gets its status.
   const it = stream[Symbol.asyncIterator]();
   const first = await it.next();
-  if (!first.done && first.value.type === "error") throw first.value.error;
+  if (!first.done && first.value.type === "error") {
+    await it.return?.();
+    throw first.value.error;
+  }
   const sse = openSse(reply);
   const chunk = (choices: unknown[], extra: object = {}) => sse.send({ ...head, object: shape.chunkObject, choices, ...extra });
   chunk([shape.delta("", null, true)]);
@@ -102,7 +105,7 @@ export function generateRoutes(app: FastifyInstance, deps: GenerateDeps): void {
   const run = async (req: FastifyRequest, reply: FastifyReply, input: GenerationInput, body: CompletionRequest | ChatRequest, shape: Shape, prefix: string) => {
     const target = deps.target(req.principal, body.model);
     const signal = disconnectSignal(reply);
-    const stream = await target.open(input, options(body, signal), { tenant: req.principal.tenant, signal });
+    const stream = await target.open(input, options(body, signal), { tenant: req.principal.tenant, signal, ...(body.user ? { user: body.user } : {}) });
     return answer(reply, target, stream, shape, body.stream === true, body.stream_options?.include_usage === true, prefix);
   };
   app.post("/v1/completions", async (req, reply) => {
