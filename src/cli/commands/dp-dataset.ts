@@ -1,0 +1,138 @@
+// `llmos dp dataset add|list|budget`: register a CSV/JSONL dataset with a privacy budget, list them,
+// and show what is spent and left. Database: <data-dir>/llmos.db (subsystem "dp").
+import { readFileSync } from "node:fs";
+import { homedir, userInfo } from "node:os";
+import { extname, join, resolve } from "node:path";
+import { InvalidArgumentError } from "../../errors/index.ts";
+import { checkSchema, DpBudgetStore, loadTable, type ColumnSpec, type ColumnType } from "../../privacy/dp/index.ts";
+import { numberFlag, parseFlags } from "../args.ts";
+import type { Command } from "../command.ts";
+
+export const DP_COMMON_FLAGS = {
+  "data-dir": { type: "string" },
+  tenant: { type: "string", default: "default" },
+  json: { type: "boolean" },
+} as const;
+
+const DIR_USAGE = "  --data-dir  the data directory (default ~/.llmos, or LLMOS_DATA_DIR); database <data-dir>/llmos.db";
+
+export function dpDataDir(value: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const dir = value ?? env.LLMOS_DATA_DIR ?? join(homedir(), ".llmos");
+  if (dir.trim() === "" || dir.includes("\0")) throw new InvalidArgumentError("--data-dir", "must be a directory path");
+  return dir;
+}
+
+/** Runs fn with the DP store of a data directory and always closes it. */
+export function withDpStore<T>(dataDir: string, fn: (s: DpBudgetStore) => T): T {
+  const store = DpBudgetStore.open(join(dataDir, "llmos.db"));
+  try {
+    return fn(store);
+  } finally {
+    store.close();
+  }
+}
+
+export function localUser(): string {
+  try {
+    return userInfo().username || "local";
+  } catch {
+    return "local";
+  }
+}
+
+/** "age:number,region:string" or a JSON file with [{name, type}]. */
+function schemaFrom(value: string): ColumnSpec[] {
+  let schema: ColumnSpec[];
+  if (value.endsWith(".json")) {
+    try {
+      schema = JSON.parse(readFileSync(value, "utf8")) as ColumnSpec[];
+    } catch (cause) {
+      throw new InvalidArgumentError("--schema", `cannot read the schema file '${value}'`, { cause });
+    }
+  } else {
+    schema = value.split(",").map((part) => {
+      const [name, type] = part.split(":").map((s) => s.trim());
+      return { name: name ?? "", type: (type ?? "string") as ColumnType };
+    });
+  }
+  checkSchema(schema);
+  return schema;
+}
+
+export const dpDatasetAddCommand: Command = {
+  path: ["dp", "dataset", "add"],
+  summary: "Register a CSV or JSONL dataset with a total (ε, δ) privacy budget",
+  usage: [
+    "llmos dp dataset add <file.csv|file.jsonl> --id ID --schema 'col:type,…'|schema.json --epsilon E [--delta D]",
+    "       [--privacy-unit COLUMN] [--owner NAME] [--format csv|jsonl] [--tenant T] [--data-dir D] [--json]",
+    "  types: number, integer, string, boolean; --privacy-unit: the user-id column (default: each row is a unit)",
+    DIR_USAGE,
+  ].join("\n"),
+  async run(argv, ctx) {
+    const { values, positionals } = parseFlags(argv, {
+      ...DP_COMMON_FLAGS,
+      id: { type: "string" },
+      schema: { type: "string" },
+      epsilon: { type: "string" },
+      delta: { type: "string" },
+      "privacy-unit": { type: "string" },
+      owner: { type: "string" },
+      format: { type: "string" },
+    });
+    if (positionals.length !== 1) throw new InvalidArgumentError("file", "give exactly one CSV or JSONL file");
+    if (!values.id) throw new InvalidArgumentError("--id", "is required");
+    if (!values.schema) throw new InvalidArgumentError("--schema", "is required");
+    const epsilon = numberFlag("epsilon", values.epsilon);
+    if (epsilon === undefined) throw new InvalidArgumentError("--epsilon", "is required");
+    const delta = numberFlag("delta", values.delta) ?? 0;
+    const source = resolve(positionals[0]!);
+    const format = values.format ?? (extname(source).toLowerCase() === ".jsonl" ? "jsonl" : "csv");
+    if (format !== "csv" && format !== "jsonl") throw new InvalidArgumentError("--format", `must be csv or jsonl, got '${format}'`);
+    const schema = schemaFrom(values.schema);
+    const unit = values["privacy-unit"] ?? null;
+    if (unit !== null && !schema.some((c) => c.name === unit)) throw new InvalidArgumentError("--privacy-unit", `column '${unit}' is not in the schema`);
+    const table = loadTable(source, format, schema); // validates header, types and NaN before registering
+    const d = withDpStore(dpDataDir(values["data-dir"]), (s) =>
+      s.registerDataset({ tenant: values.tenant, id: values.id!, owner: values.owner ?? localUser(), source, format, schema, privacyUnit: unit, epsilonTotal: epsilon, deltaTotal: delta }),
+    );
+    if (values.json) ctx.stdout.write(`${JSON.stringify({ ...d, rows: table.rowCount })}\n`);
+    else ctx.stdout.write(`registered dataset '${d.id}' (${table.rowCount} rows, ${schema.length} columns) with budget ε=${d.epsilonTotal}, δ=${d.deltaTotal}\n`);
+    return 0;
+  },
+};
+
+export const dpDatasetListCommand: Command = {
+  path: ["dp", "dataset", "list"],
+  summary: "List the DP datasets of a tenant with their budgets",
+  usage: ["llmos dp dataset list [--tenant T] [--data-dir D] [--json]", DIR_USAGE].join("\n"),
+  async run(argv, ctx) {
+    const { values } = parseFlags(argv, DP_COMMON_FLAGS, false);
+    const rows = withDpStore(dpDataDir(values["data-dir"]), (s) => s.listDatasets(values.tenant).map((d) => ({ ...d, budget: s.budget(d.tenant, d.id) })));
+    if (values.json) {
+      ctx.stdout.write(`${JSON.stringify(rows)}\n`);
+      return 0;
+    }
+    if (rows.length === 0) ctx.stdout.write("no datasets\n");
+    for (const r of rows) ctx.stdout.write(`${r.id}  owner ${r.owner}  ${r.format}  ε left ${r.budget.epsilon_remaining} of ${r.epsilonTotal}  δ left ${r.budget.delta_remaining} of ${r.deltaTotal}  ${r.budget.releases} releases\n`);
+    return 0;
+  },
+};
+
+export const dpDatasetBudgetCommand: Command = {
+  path: ["dp", "dataset", "budget"],
+  summary: "Show the privacy budget of a dataset: total, spent, left, and spend per user",
+  usage: ["llmos dp dataset budget <id> [--tenant T] [--data-dir D] [--json]", DIR_USAGE].join("\n"),
+  async run(argv, ctx) {
+    const { values, positionals } = parseFlags(argv, DP_COMMON_FLAGS);
+    if (positionals.length !== 1) throw new InvalidArgumentError("id", "give exactly one dataset id");
+    const id = positionals[0]!;
+    const r = withDpStore(dpDataDir(values["data-dir"]), (s) => ({ ...s.budget(values.tenant, id), by_user: s.spendByUser(values.tenant, id) }));
+    if (values.json) {
+      ctx.stdout.write(`${JSON.stringify(r)}\n`);
+      return 0;
+    }
+    ctx.stdout.write(`${id}: ε spent ${r.epsilon_spent} of ${r.epsilon_total} (left ${r.epsilon_remaining}); δ spent ${r.delta_spent} of ${r.delta_total} (left ${r.delta_remaining}); ${r.releases} releases\n`);
+    for (const u of r.by_user) ctx.stdout.write(`  ${u.user}: ε ${u.epsilon}, δ ${u.delta}, ${u.releases} releases\n`);
+    return 0;
+  },
+};
