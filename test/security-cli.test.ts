@@ -76,6 +76,7 @@ test("audit verify, proof (inclusion and consistency) checked offline with only 
   const head = await cli(["audit", "head", ...D]);
   const headFile = join(dir, "head.json");
   writeFileSync(headFile, head.out);
+  assert.equal((await cli(["audit", "verify", "--head", headFile, ...D])).code, 0);
   const size = (JSON.parse(head.out) as { size: number }).size;
   const proof = await cli(["audit", "proof", "--entry", "3", ...D]);
   assert.equal(proof.code, 0, proof.err);
@@ -99,6 +100,11 @@ test("audit verify, proof (inclusion and consistency) checked offline with only 
   db.prepare("UPDATE audit_entries SET entry = replace(entry, 'dataset:d5', 'dataset:d6') WHERE entry LIKE '%dataset:d5%'").run();
   const idx = (db.prepare("SELECT idx FROM audit_entries WHERE entry LIKE '%dataset:d6%' ORDER BY idx").pluck().all() as number[])[0]!;
   db.close();
+  assert.equal((await cli(["audit", "verify", "--head", headFile, ...D])).code, 1);
+  writeFileSync(join(dir, "junk.json"), "[1,2]");
+  const junk = await cli(["audit", "verify", "--head", join(dir, "junk.json"), ...D]);
+  assert.equal(junk.code, 2);
+  assert.match(junk.err, /--head/);
   const failed = await cli(["audit", "verify", ...D]);
   assert.equal(failed.code, 1);
   assert.match(failed.out, new RegExp(`changed\\s+${idx}\\s`));

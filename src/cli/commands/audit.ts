@@ -18,11 +18,17 @@ const noExtra = (p: string[]) => {
 export const auditVerifyCommand: Command = {
   path: ["audit", "verify"],
   summary: "Recompute the audit ledger from storage and check every signed head",
-  usage: ["llmos audit verify [--json] [--data-dir D]", DIR_USAGE, "  exit 0: intact; exit 1: problems, each with its entry index"].join("\n"),
+  usage: [
+    "llmos audit verify [--head published.json]... [--json] [--data-dir D]",
+    DIR_USAGE,
+    "  --head      a head published earlier ('llmos audit head'); the log must still contain it",
+    "  exit 0: intact; exit 1: problems, each with its entry index",
+  ].join("\n"),
   async run(argv, ctx) {
-    const { values, positionals } = parseFlags(argv, { json: { type: "boolean" }, ...DATA_DIR_FLAG });
+    const { values, positionals } = parseFlags(argv, { json: { type: "boolean" }, head: { type: "string", multiple: true }, ...DATA_DIR_FLAG });
     noExtra(positionals);
-    const r = await withKernel(dataDirFrom(values["data-dir"]), (k) => verifyLedger(k.ledger));
+    const published = (values.head ?? []).map((f) => checkHeadShape(readJson(f, "--head")));
+    const r = await withKernel(dataDirFrom(values["data-dir"]), (k) => verifyLedger(k.ledger, { published }));
     if (values.json) ctx.stdout.write(`${JSON.stringify(r)}\n`);
     else {
       ctx.stdout.write(`${r.ok ? "ok" : "FAILED"}: ${r.entries} entries, ${r.headsChecked} signed heads, root ${r.root}\n`);
@@ -99,6 +105,25 @@ export const auditHeadCommand: Command = {
 
 interface HeadJson { size: number; root: string; time: string; keyId: string; signature: string; publicKey: string }
 
+function readJson(file: string, what: string): Record<string, unknown> {
+  try {
+    const v = JSON.parse(readFileSync(file, "utf8")) as unknown;
+    if (typeof v !== "object" || v === null || Array.isArray(v)) throw new Error("not an object");
+    return v as Record<string, unknown>;
+  } catch (cause) {
+    throw new InvalidArgumentError(what, "is not a readable JSON object file", { cause });
+  }
+}
+
+function checkHeadShape(h: Record<string, unknown>): HeadJson {
+  if (!Number.isSafeInteger(h.size) || (h.size as number) < 0) throw new InvalidArgumentError("head.size", "must be an integer ≥ 0");
+  for (const f of ["root", "signature", "publicKey", "keyId", "time"] as const) {
+    if (typeof h[f] !== "string" || (h[f] as string).length > 200) throw new InvalidArgumentError(`head.${f}`, "must be a string");
+  }
+  for (const f of ["root", "signature", "publicKey"] as const) if (!/^[0-9a-f]+$/.test(h[f] as string)) throw new InvalidArgumentError(`head.${f}`, "must be lower-case hex");
+  return h as unknown as HeadJson;
+}
+
 /** Offline check of a proof file against a published head file: needs no database. */
 export function checkProofDocument(proof: Record<string, unknown>, published: HeadJson): string {
   const hex = (v: unknown, what: string) => {
@@ -135,14 +160,7 @@ export const auditCheckCommand: Command = {
   async run(argv, ctx) {
     const { values, positionals } = parseFlags(argv, { head: { type: "string" } });
     if (positionals.length !== 1 || !values.head) throw new InvalidArgumentError("arguments", "give one proof file and --head <file>");
-    const read = (f: string, what: string) => {
-      try {
-        return JSON.parse(readFileSync(f, "utf8")) as Record<string, unknown>;
-      } catch (cause) {
-        throw new InvalidArgumentError(what, `is not a readable JSON file`, { cause });
-      }
-    };
-    ctx.stdout.write(`ok: ${checkProofDocument(read(positionals[0]!, "proof"), read(values.head, "--head") as unknown as HeadJson)}\n`);
+    ctx.stdout.write(`ok: ${checkProofDocument(readJson(positionals[0]!, "proof"), checkHeadShape(readJson(values.head, "--head")))}\n`);
     return 0;
   },
 };

@@ -7,5 +7,5 @@ export {
   consistencyPath, EMPTY_ROOT, hashEquals, inclusionPath, leafHash, nodeHash, rangeHash, verifyConsistency, verifyInclusion,
   type Hash, type PerfectHash,
 } from "./merkle.ts";
-export { consistencyProofJson, inclusionProofJson, type ConsistencyProofJson, type InclusionProofJson } from "./proofs.ts";
-export { verifyLedger, type ProblemKind, type VerifyProblem, type VerifyReport } from "./verify.ts";
+export { consistencyProofJson, inclusionProofJson, type ConsistencyProofJson, type InclusionProofJson, type PublishedHead } from "./proofs.ts";
+export { verifyLedger, type ProblemKind, type VerifyOptions, type VerifyProblem, type VerifyReport } from "./verify.ts";

@@ -1,9 +1,9 @@
 // The ledger's keys, derived from one 32-byte seed file (0600) in the data directory with HKDF
-// (RFC 5869): an Ed25519 key that signs tree heads (RFC 8032) and an HMAC-SHA256 key (RFC 2104)
-// that tags every row, so a row written around the ledger is pinned to its index.
+// (RFC 5869): an Ed25519 key that signs tree heads (RFC 8032) and an HMAC-SHA256 key (RFC 2104,
+// node:crypto, the faster of the two here) that tags every row, pinning a row to its index.
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { hkdf } from "@noble/hashes/hkdf.js";
-import { hmac } from "@noble/hashes/hmac.js";
+import { createHmac } from "node:crypto";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { join } from "node:path";
@@ -41,7 +41,7 @@ export class LedgerKeys {
     const msg = new Uint8Array(8 + leaf.length);
     new DataView(msg.buffer).setBigUint64(0, BigInt(index));
     msg.set(leaf, 8);
-    return hmac(sha256, this.#mac, msg);
+    return createHmac("sha256", this.#mac).update(msg).digest();
   }
 
   checkRowMac(index: number, leaf: Hash, mac: Uint8Array): boolean {

@@ -79,3 +79,27 @@ test("random appends always verify and a random tampering is always detected at 
     { numRuns: 60 },
   );
 });
+
+test("property: hostile events are appended canonically or refused with a 400, and the ledger still verifies", () => {
+  const t = tempLedger(8);
+  try {
+    const str = fc.oneof(fc.string({ maxLength: 300 }), fc.constantFrom("", "../../etc/passwd", "\uD800", "a\u0000b", "x".repeat(300)));
+    const val = fc.oneof(str, fc.double(), fc.integer(), fc.boolean(), fc.constant(null), fc.constant(undefined), fc.object({ maxDepth: 1 }));
+    const ev = fc.record({ who: val, action: val, resource: val, tenant: val, decision: fc.oneof(fc.constantFrom("allow", "deny", "info"), val), epsilon: val, inputHash: val, detail: val }, { requiredKeys: [] });
+    fc.assert(fc.property(ev, (e) => {
+      const before = t.ledger.size;
+      try {
+        t.ledger.append(e as never);
+        assert.equal(t.ledger.size, before + 1);
+      } catch (err) {
+        assert.ok(err instanceof Error && (err as { status?: number }).status === 400, String(err));
+        assert.equal(t.ledger.size, before, "a refused event leaves no trace");
+      }
+    }), { numRuns: 300 });
+    t.ledger.append(sampleEvent(0));
+    t.ledger.append({ ...sampleEvent(1), who: "名前 ✓ 😀", detail: { note: "multi-byte \u00e9" } });
+    assert.deepEqual(verifyLedger(t.ledger).problems, []);
+  } finally {
+    t.close();
+  }
+});

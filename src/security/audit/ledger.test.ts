@@ -217,3 +217,21 @@ test("the key file must not be readable by others", () => {
     t.close();
   }
 });
+
+test("a head published elsewhere catches a truncation whose local heads were removed too", () => {
+  const t = filled();
+  try {
+    const published = { ...t.ledger.latestHead()!, publicKey: Buffer.from(t.ledger.keys.publicKey).toString("hex") };
+    tamper(t, "DELETE FROM audit_entries WHERE idx >= 13");
+    tamper(t, "DELETE FROM audit_heads WHERE size > 13");
+    assert.equal(verifyLedger(t.ledger).ok, true, "locally consistent: only an outside copy can tell");
+    const r = verifyLedger(t.ledger, { published: [published] });
+    assert.deepEqual(kinds(r), ["deleted@13"]);
+    const forged = { ...published, root: "00".repeat(32) };
+    const u = filled();
+    assert.deepEqual(kinds(verifyLedger(u.ledger, { published: [forged] })), ["head@20"]);
+    u.close();
+  } finally {
+    t.close();
+  }
+});

@@ -30,7 +30,15 @@ const MAX_LISTED = 1000;
 const enc = new TextEncoder();
 const isBytes = (v: unknown): v is Uint8Array => v instanceof Uint8Array;
 
-export function verifyLedger(ledger: AuditLedger): VerifyReport {
+export interface VerifyOptions {
+  /**
+   * Heads published earlier (kept outside this machine), checked with their own public key: they
+   * catch a rewrite by someone who also holds the signing key, or a truncation with its heads removed.
+   */
+  published?: (SignedHead & { publicKey: string })[];
+}
+
+export function verifyLedger(ledger: AuditLedger, opts: VerifyOptions = {}): VerifyReport {
   const { db, keys } = ledger;
   const problems: VerifyProblem[] = [];
   let problemCount = 0;
@@ -38,12 +46,12 @@ export function verifyLedger(ledger: AuditLedger): VerifyReport {
     problemCount++;
     if (problems.length < MAX_LISTED) problems.push({ kind, index, message });
   };
-  const heads = ledger.heads();
+  const external = new Set<SignedHead>(opts.published ?? []);
+  const heads: SignedHead[] = [...ledger.heads(), ...external].sort((a, b) => a.size - b.size);
   let nextHead = 0;
   const frontier = new Frontier();
-  // Stored subtree hashes are checked against a tree over the stored leaf hashes, so one edited
-  // entry is reported once, not again at every node above it.
-  const storedTree = new Frontier();
+  // Stored subtree hashes are compared only while every stored leaf hash so far is right (then the
+  // recomputed tree is the stored one), so one edited entry is reported once, not at every node above it.
   let storedLeavesIntact = true;
   const seen = new Set<number>();
   const forged = new Set<number>();
@@ -55,20 +63,24 @@ export function verifyLedger(ledger: AuditLedger): VerifyReport {
   let maxIdx = -1;
   let structural = false; // once rows are missing or moved, stored subtree hashes no longer line up
 
-  const checkHeadsUpTo = (size: number, root: Uint8Array) => {
+  // The root is folded only at sizes that have a signed head: folding at every row would cost
+  // O(log n) hashes per entry.
+  const checkHeadsUpTo = (size: number, root: () => Uint8Array) => {
     while (nextHead < heads.length && heads[nextHead]!.size <= size) {
       const h = heads[nextHead++]!;
-      if (h.size === size) checkHead(h, root);
+      if (h.size === size) checkHead(h, root());
     }
   };
   const checkHead = (h: SignedHead, root: Uint8Array | undefined) => {
-    if (h.keyId !== keys.keyId || !verifyHeadSignature(headMessage(h), Buffer.from(h.signature, "hex"), keys.publicKey)) {
-      report("head", h.size, `signed head at size ${h.size} has a bad signature`);
+    const pub = external.has(h) ? Buffer.from((h as SignedHead & { publicKey: string }).publicKey, "hex") : keys.publicKey;
+    const keyOk = external.has(h) || h.keyId === keys.keyId;
+    if (!keyOk || !verifyHeadSignature(headMessage(h), Buffer.from(h.signature, "hex"), pub)) {
+      report("head", h.size, `${external.has(h) ? "published" : "signed"} head at size ${h.size} has a bad signature`);
     } else if (root && bytesToHex(root) !== h.root) {
-      report("head", h.size, `signed head at size ${h.size} does not match the entries: one of entries 0..${h.size - 1} was altered`);
+      report("head", h.size, `${external.has(h) ? "published" : "signed"} head at size ${h.size} does not match the entries: one of entries 0..${h.size - 1} was altered`);
     }
   };
-  checkHeadsUpTo(0, frontier.root());
+  checkHeadsUpTo(0, () => frontier.root());
 
   const rows = db.prepare("SELECT idx, entry, leaf, nodes, mac FROM audit_entries ORDER BY idx").iterate() as IterableIterator<Record<string, unknown>>;
   for (const row of rows) {
@@ -108,9 +120,8 @@ export function verifyLedger(ledger: AuditLedger): VerifyReport {
       forged.add(idx);
     }
     // Recompute the tree over the rows as stored; compare the stored subtree hashes while aligned.
-    frontier.append(leaf);
+    const done = frontier.append(leaf);
     const stored = isBytes(row.leaf) && row.leaf.length === 32 ? row.leaf : new Uint8Array(32);
-    const done = storedTree.append(stored);
     if (!structural && storedLeavesIntact) {
       const nodes = isBytes(row.nodes) ? row.nodes : new Uint8Array(0);
       const nodesOk = nodes.length === done.length * 32 && done.every((h, i) => hashEquals(h, nodes.subarray(i * 32, i * 32 + 32)));
@@ -120,7 +131,7 @@ export function verifyLedger(ledger: AuditLedger): VerifyReport {
       }
       if (!leafOk) storedLeavesIntact = false;
     }
-    checkHeadsUpTo(frontier.size, frontier.root());
+    if (nextHead < heads.length && heads[nextHead]!.size <= frontier.size) checkHeadsUpTo(frontier.size, () => frontier.root());
   }
 
   // A forged row followed by a shifted genuine one was inserted; at the end it was appended around
