@@ -1,0 +1,142 @@
+// Postal addresses by rule: a house number and street words ("6750 Main Street", "Koskikatu 25",
+// "Rue de la Paix 12"), then the city, state, postcode and country lines that follow it.
+import type { Lexicons } from "./lexicon.ts";
+import type { Token } from "./tokenize.ts";
+import type { Candidate } from "./types.ts";
+
+const STREET_ENDINGS = /(?:straße|strasse|str|weg|gasse|allee|platz|ring|damm|katu|tie|kuja|polku|gata|gatan|vägen|väg|veien|vei|vej|gade|laan|straat|dijk|plein|utca|út|ulica|ul|utca|sokak|caddesi|cd|sk)$/i;
+const STREET_PREFIX = new Set(["rue", "via", "viale", "calle", "avenida", "av", "avda", "rua", "travessa", "praça", "piazza", "plaza", "paseo", "carrer", "ulica", "ul", "boulevard", "bd", "chemin", "allée", "impasse", "place", "quai", "camino", "carretera", "rambla", "largo", "corso", "strada", "vicolo", "aleja", "al"]);
+const UNIT = new Set(["apt", "apartment", "suite", "ste", "unit", "floor", "fl", "room", "rm", "building", "bldg", "box", "po", "#", "no", "nr", "piso", "puerta", "esc", "dept", "flat"]);
+const CONNECT = new Set(["de", "da", "del", "des", "du", "la", "le", "di", "van", "von", "der", "the", "of", "do", "dos", "das", "y", "e", "am", "an", "im", "auf", "st", "-", "'", "’"]);
+
+const isCap = (t: string) => {
+  const c = t[0]!;
+  return c !== c.toLowerCase();
+};
+const isNum = (t: string) => /^\d{1,6}$/.test(t);
+
+function streetWord(t: string, lex: Lexicons): boolean {
+  const lower = t.toLowerCase();
+  return lex.streetWords.has(lower) || STREET_ENDINGS.test(lower);
+}
+
+/** Street addresses in `tokens`, extended over the place lines that follow them. */
+export function findAddresses(tokens: Token[], lex: Lexicons): Candidate[] {
+  const out: Candidate[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!.text;
+    let end = -1;
+    if (isNum(t)) end = numberFirst(tokens, i, lex);
+    else if (isCap(t) || STREET_PREFIX.has(t.toLowerCase())) end = nameFirst(tokens, i, lex);
+    if (end < 0) continue;
+    end = extend(tokens, end, lex);
+    out.push({ type: "LOCATION", start: tokens[i]!.start, end: tokens[end]!.end, score: 0.8, recognizer: "address", street: true });
+    i = end;
+  }
+  return out;
+}
+
+// "6750 Koskikatu", "12 Baker Street", "4 rue de la Paix": number, then words with a street word.
+function numberFirst(tokens: Token[], i: number, lex: Lexicons): number {
+  let j = i + 1;
+  if (tokens[j] && /^[A-Za-z]$/.test(tokens[j]!.text) && tokens[j]!.start === tokens[i]!.end) j++; // "97A"
+  if (tokens[j]?.text === ",") j++;
+  let words = 0;
+  let street = false;
+  let last = -1;
+  for (; j < tokens.length && words < 6; j++) {
+    const w = tokens[j]!.text;
+    if (w === "\n") break;
+    if (isCap(w) || STREET_PREFIX.has(w.toLowerCase())) {
+      words++;
+      if (streetWord(w, lex) || STREET_PREFIX.has(w.toLowerCase())) street = true;
+      last = j;
+    } else if (CONNECT.has(w.toLowerCase()) || w === ".") continue;
+    else if (isNum(w) && street) {
+      last = j;
+      break;
+    } else break;
+  }
+  if (!street || last < 0) return -1;
+  return unitTail(tokens, last);
+}
+
+// "Koskikatu 25", "Rue de Rivoli 12", "Baker Street 221": street words then the house number.
+function nameFirst(tokens: Token[], i: number, lex: Lexicons): number {
+  let street = false;
+  for (let j = i; j < tokens.length && j < i + 7; j++) {
+    const w = tokens[j]!.text;
+    if (isCap(w) || STREET_PREFIX.has(w.toLowerCase())) {
+      if (streetWord(w, lex) || (j === i && STREET_PREFIX.has(w.toLowerCase()))) street = true;
+      continue;
+    }
+    if (CONNECT.has(w.toLowerCase()) || w === ".") continue;
+    if (w === "," && tokens[j + 1] && isNum(tokens[j + 1]!.text) && street) continue;
+    if (isNum(w) && street) return unitTail(tokens, j);
+    return -1;
+  }
+  return -1;
+}
+
+// "Apt. 864", "Suite 200", "#5", "3rd floor" after the street line.
+function unitTail(tokens: Token[], j: number): number {
+  let end = j;
+  let k = j + 1;
+  if (tokens[k] && /^[A-Za-z]$/.test(tokens[k]!.text) && tokens[k]!.start === tokens[j]!.end) end = k++;
+  for (let n = 0; n < 2; n++) {
+    if (tokens[k]?.text === ",") k++;
+    const w = tokens[k]?.text.toLowerCase();
+    if (!w || !UNIT.has(w)) break;
+    k++;
+    if (tokens[k]?.text === ".") k++;
+    if (tokens[k] && /^(?:\d+[A-Za-z]?|[A-Z])$/.test(tokens[k]!.text)) {
+      end = k;
+      k++;
+    } else break;
+  }
+  return end;
+}
+
+function placeWord(t: string, lex: Lexicons): boolean {
+  return lex.cities.has(t) || lex.states.has(t) || lex.countries.has(t) || lex.stateAbbr.has(t);
+}
+
+// After the street line: separators, place names (lexicon or capitalised words on their own line),
+// state abbreviations and postcodes, for up to three more lines.
+function extend(tokens: Token[], end: number, lex: Lexicons): number {
+  let k = end + 1;
+  let best = end;
+  let lines = 0;
+  while (k < tokens.length && lines < 4) {
+    const w = tokens[k]!.text;
+    if (w === "," || w === "\n" || w === "-") {
+      if (w === "\n") lines++;
+      k++;
+      continue;
+    }
+    if (/^\d{3,6}$/.test(w) || (/^[A-Z]{1,2}\d/.test(w) && w.length <= 4)) {
+      // Postcodes: "64677", "94107-1234", "SW1A 1AA", "1234 AB".
+      let e = k;
+      if (tokens[k + 1]?.text === "-" && /^\d{3,4}$/.test(tokens[k + 2]?.text ?? "")) e = k + 2;
+      else if (tokens[k + 1] && /^\d[A-Z]{2}$|^[A-Z]{2}$/.test(tokens[k + 1]!.text) && /^[A-Z]/.test(w)) e = k + 1;
+      best = e;
+      k = e + 1;
+      continue;
+    }
+    if (isCap(w)) {
+      // A run of capitalised words: a place if the lexicon knows one of them.
+      let e = k;
+      let known = placeWord(w, lex);
+      while (tokens[e + 1] && (isCap(tokens[e + 1]!.text) || CONNECT.has(tokens[e + 1]!.text.toLowerCase())) && e - k < 4) {
+        e++;
+        if (placeWord(tokens[e]!.text, lex)) known = true;
+      }
+      if (!known) break;
+      best = e;
+      k = e + 1;
+      continue;
+    }
+    break;
+  }
+  return best;
+}

@@ -1,0 +1,163 @@
+// The analyzer: runs pattern recognizers, the name tagger, deny-lists and custom recognizers,
+// applies context and threshold, drops allow-listed values and resolves overlaps.
+import { parseAnalyzerConfig, VALIDATORS, type AnalyzerConfig } from "./config.ts";
+import { hasContext } from "./context.ts";
+import { DATE_PATTERNS } from "./dates.ts";
+import { NameTagger } from "./ner.ts";
+import { PATTERNS, type PatternRecognizer } from "./patterns.ts";
+import type { Candidate, Finding } from "./types.ts";
+
+const DEFAULT_BOOST = 0.2;
+let sharedTagger: NameTagger | undefined;
+
+function escapeRegex(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+const contextSets = new WeakMap<PatternRecognizer, Set<string>>();
+
+interface TextFacts {
+  hasDigit: boolean;
+  /** Longest run of [A-Za-z0-9+/_=-]. */
+  maxRun: number;
+}
+
+// One pass over the characters answers the gates of most recognizers.
+function textFacts(text: string): TextFacts {
+  let hasDigit = false;
+  let run = 0;
+  let maxRun = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const digit = c >= 48 && c <= 57;
+    if (digit) hasDigit = true;
+    if (digit || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 43 || c === 47 || c === 95 || c === 61 || c === 45) {
+      if (++run > maxRun) maxRun = run;
+    } else run = 0;
+  }
+  return { hasDigit, maxRun };
+}
+
+function passesGate(p: PatternRecognizer, text: string, facts: TextFacts): boolean {
+  const g = p.gate;
+  if (g === undefined) return true;
+  if (g === "digit") return facts.hasDigit;
+  if (g === "run32") return facts.maxRun >= 32;
+  return typeof g === "string" ? text.includes(g) : g.test(text);
+}
+
+function runPattern(p: PatternRecognizer, text: string, out: Candidate[], threshold: number): void {
+  let context = contextSets.get(p);
+  if (!context && p.context) contextSets.set(p, (context = new Set(p.context)));
+  p.regex.lastIndex = 0;
+  for (let m = p.regex.exec(text); m; m = p.regex.exec(text)) {
+    if (m[0].length === 0) {
+      p.regex.lastIndex++;
+      continue;
+    }
+    let value = m[0];
+    let start = m.index;
+    if (p.captured) {
+      const g = m.slice(1).find((x) => x !== undefined);
+      if (g) {
+        start = m.index + m[0].indexOf(g);
+        value = g;
+      }
+    }
+    let score = p.score;
+    // Context first: a weak recognizer that cannot reach the threshold skips its (slower) validator.
+    if (context && hasContext(text, start, context)) score = Math.min(1, score + (p.contextBoost ?? DEFAULT_BOOST));
+    if (score < threshold && (p.invalidScore ?? 0) < threshold) continue;
+    if (p.validate && !p.validate(value)) {
+      if (p.invalidScore === undefined) continue;
+      score = p.invalidScore;
+    }
+    out.push({ type: p.type, start, end: start + value.length, score, recognizer: p.name, priority: p.priority ?? (p.name.startsWith("deny:") ? 3 : p.validate ? 2 : 1) });
+  }
+}
+
+/**
+ * Greedy resolution: deny-list, then checksummed/validated patterns, then other patterns, then the
+ * tagger; within a tier higher score, then the longer span. A span overlapping a kept one is dropped.
+ * Exception: a weak pattern (phone, date, ...) strictly inside a tagged address yields to it, since
+ * house numbers and postal codes look like phone numbers and dates.
+ */
+const YIELDS_TO_ADDRESS = new Set(["PHONE_NUMBER", "DATE_TIME", "US_DRIVER_LICENSE", "US_BANK_NUMBER", "US_PASSPORT", "AGE"]);
+const isStreetLike = (c: Candidate) => c.street === true;
+
+export function resolveOverlaps(cands: Candidate[]): Candidate[] {
+  const places = cands.filter((c) => c.recognizer === "tagger" && c.type === "LOCATION");
+  const rest = places.length
+    ? cands.filter((c) => !(YIELDS_TO_ADDRESS.has(c.type) && (c.priority ?? 0) < 2 && c.recognizer !== "tagger" && places.some((p) => isStreetLike(p) && p.start <= c.start && c.end <= p.end && p.end - p.start > c.end - c.start)))
+    : cands;
+  const sorted = [...rest].sort((a, b) => (b.priority ?? 0) - (a.priority ?? 0) || b.score - a.score || b.end - b.start - (a.end - a.start) || a.start - b.start);
+  const kept: Candidate[] = [];
+  for (const c of sorted) {
+    if (kept.some((k) => c.start < k.end && k.start < c.end)) continue;
+    kept.push(c);
+  }
+  return kept.sort((a, b) => a.start - b.start);
+}
+
+export interface AnalyzeOptions {
+  /** Report only these types (intersected with the config's). */
+  entities?: string[];
+  /** Keep the recognizer name on each finding (debugging without values). */
+  withRecognizer?: boolean;
+}
+
+export class Analyzer {
+  readonly config: AnalyzerConfig;
+  private readonly patterns: PatternRecognizer[];
+  private readonly allow: Set<string>;
+  private readonly tagger: NameTagger | undefined;
+
+  constructor(config: unknown = {}) {
+    this.config = parseAnalyzerConfig(config);
+    this.allow = new Set(this.config.allow.map((s) => s.toLowerCase()));
+    const custom: PatternRecognizer[] = this.config.recognizers.map((r) => ({
+      name: `custom:${r.name}`,
+      type: r.type,
+      regex: new RegExp(r.pattern, `g${(r.flags ?? "").replace("g", "")}`),
+      score: r.score,
+      context: r.context?.map((w) => w.toLowerCase()),
+      contextBoost: r.contextBoost,
+      validate: r.validator ? VALIDATORS[r.validator] : undefined,
+    }));
+    const deny: PatternRecognizer[] = this.config.deny.map((d, i) => ({
+      name: `deny:${i}`,
+      type: d.type,
+      regex: new RegExp(`(?<![\\p{L}\\p{N}])(?:${d.values.map(escapeRegex).sort((a, b) => b.length - a.length).join("|")})(?![\\p{L}\\p{N}])`, "giu"),
+      score: 1,
+    }));
+    this.patterns = [...PATTERNS, ...DATE_PATTERNS, ...custom, ...deny];
+    if (this.config.tagger) this.tagger = sharedTagger ??= NameTagger.load();
+  }
+
+  /** Findings in `text`, sorted by start; offsets are JavaScript string indices, end exclusive. */
+  analyze(text: string, options: AnalyzeOptions = {}): Finding[] {
+    const wanted = new Set([...(this.config.entities ?? []), ...(options.entities ?? [])]);
+    const want = (t: string) => (wanted.size === 0 || wanted.has(t));
+    const cands: Candidate[] = [];
+    const facts = textFacts(text);
+    for (const p of this.patterns) if (want(p.type) && passesGate(p, text, facts)) runPattern(p, text, cands, this.config.threshold);
+    if (this.tagger && (want("PERSON") || want("LOCATION") || want("ORGANIZATION"))) {
+      // Strong pattern findings are shown to the tagger as one placeholder token each, so that
+      // it sees "call <PHONE>" as context and never tags pieces of an e-mail address or a date.
+      const masks = cands.filter((c) => (c.priority ?? 0) >= 1.5 && c.score >= this.config.threshold);
+      for (const c of this.tagger.find(text, masks)) if (want(c.type)) cands.push(c);
+    }
+    const passing = cands.filter((c) => c.score >= this.config.threshold && !(this.allow.size && this.allow.has(text.slice(c.start, c.end).toLowerCase())));
+    return resolveOverlaps(passing).map((c) =>
+      options.withRecognizer ? { type: c.type, start: c.start, end: c.end, score: c.score, recognizer: c.recognizer } : { type: c.type, start: c.start, end: c.end, score: c.score },
+    );
+  }
+}
+
+let defaultAnalyzer: Analyzer | undefined;
+
+/** Analyzes with the default configuration (one shared analyzer per process). */
+export function analyze(text: string, options?: AnalyzeOptions): Finding[] {
+  defaultAnalyzer ??= new Analyzer();
+  return defaultAnalyzer.analyze(text, options);
+}

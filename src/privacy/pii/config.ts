@@ -1,0 +1,62 @@
+// Per-tenant analyzer configuration, validated with zod: threshold, enabled entity types,
+// allow-list, deny-list and custom recognizers (regex + context + a validator chosen by name).
+import { z } from "zod";
+import { InvalidArgumentError } from "../../errors/index.ts";
+import { phoneValid } from "./phone.ts";
+import { cryptoAddressValid, ibanValid, luhnValid, nhsValid, ssnValid } from "./validators.ts";
+
+/** Validators a custom recognizer can name (config is data, so functions are chosen by name). */
+export const VALIDATORS: Record<string, (s: string) => boolean> = {
+  luhn: luhnValid,
+  iban: ibanValid,
+  us_ssn: ssnValid,
+  uk_nhs: nhsValid,
+  crypto: cryptoAddressValid,
+  phone: phoneValid,
+};
+
+const entityName = z.string().regex(/^[A-Z][A-Z0-9_]{1,40}$/, "entity types are UPPER_SNAKE_CASE");
+
+export const customRecognizerSchema = z.object({
+  name: z.string().min(1).max(64),
+  type: entityName,
+  pattern: z.string().min(1).max(2000),
+  flags: z.string().regex(/^[imsu]*$/, "flags may only be i, m, s, u").optional(),
+  score: z.number().min(0).max(1).default(0.8),
+  context: z.array(z.string().min(1)).max(100).optional(),
+  contextBoost: z.number().min(0).max(1).optional(),
+  validator: z.enum(Object.keys(VALIDATORS) as [string, ...string[]]).optional(),
+});
+
+export const analyzerConfigSchema = z.object({
+  /** Findings scoring below this are dropped. */
+  threshold: z.number().min(0).max(1).default(0.35),
+  /** Only these types are reported (default: all). */
+  entities: z.array(entityName).optional(),
+  /** Values never reported, compared case-insensitively to the finding's text. */
+  allow: z.array(z.string().min(1)).max(10000).default([]),
+  /** Values always reported as the given type, with score 1. */
+  deny: z.array(z.object({ type: entityName, values: z.array(z.string().min(1)).min(1).max(10000) })).default([]),
+  recognizers: z.array(customRecognizerSchema).max(200).default([]),
+  /** Set false to skip the name/place/organisation tagger (patterns only, faster). */
+  tagger: z.boolean().default(true),
+});
+
+export type AnalyzerConfigInput = z.input<typeof analyzerConfigSchema>;
+export type AnalyzerConfig = z.output<typeof analyzerConfigSchema>;
+
+export function parseAnalyzerConfig(input: unknown): AnalyzerConfig {
+  const r = analyzerConfigSchema.safeParse(input ?? {});
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    throw new InvalidArgumentError(`pii config ${issue.path.join(".") || "(root)"}`, issue.message);
+  }
+  for (const [i, rec] of r.data.recognizers.entries()) {
+    try {
+      new RegExp(rec.pattern, rec.flags);
+    } catch {
+      throw new InvalidArgumentError(`pii config recognizers.${i}.pattern`, "is not a valid regular expression");
+    }
+  }
+  return r.data;
+}

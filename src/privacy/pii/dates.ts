@@ -1,0 +1,71 @@
+// Dates and times: ISO 8601, numeric day/month/year orders, month names in English, clock times,
+// weekdays and years that a context word ("in", "since") marks as a date.
+import type { PatternRecognizer } from "./patterns.ts";
+
+const MONTH = "(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\\.?";
+const DAY = "(?:[12]\\d|3[01]|0?[1-9])(?:st|nd|rd|th)?";
+const YEAR = "(?:1[6-9]\\d{2}|20\\d{2}|\\d{2})";
+const TIME = "(?:[01]?\\d|2[0-3]):[0-5]\\d(?::[0-5]\\d(?:\\.\\d+)?)?(?:\\s?[AaPp]\\.?[Mm]\\.?)?";
+const WEEKDAY = "(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:day)?";
+
+export const DATE_PATTERNS: PatternRecognizer[] = [
+  {
+    name: "iso_datetime",
+    gate: "digit",
+    type: "DATE_TIME",
+    regex: /\b\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?:[T ](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\b/g,
+    score: 0.9,
+    priority: 1.5,
+  },
+  {
+    name: "numeric_date",
+    gate: "digit",
+    type: "DATE_TIME",
+    regex: /(?<![\d/.-])(?:\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})|\d{4}[/.]\d{1,2}[/.]\d{1,2})(?:,?\s+(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?:\s?[AaPp][Mm])?)?(?![\d/.-]*\d)/g,
+    score: 0.75,
+    priority: 1.5,
+    validate: (s) => {
+      const parts = s.split(/[/.\s,-]+/).map(Number);
+      const [a = 0, b = 0] = parts;
+      if (String(parts[0]).length === 4) return b >= 1 && b <= 12;
+      return (a >= 1 && a <= 31 && b >= 1 && b <= 31) && (a <= 12 || b <= 12);
+    },
+  },
+  {
+    name: "month_name_date",
+    type: "DATE_TIME",
+    regex: new RegExp(
+      `(?:\\b${WEEKDAY},?\\s+)?(?:\\b${MONTH}\\s+${DAY}(?:,?\\s+${YEAR}\\b)?|\\b${DAY}(?:\\s+of)?\\s+${MONTH}(?:,?\\s+${YEAR}\\b)?|\\b${MONTH},?\\s+(?:1[6-9]\\d{2}|20\\d{2})\\b)(?:,?\\s+(?:at\\s+)?${TIME})?`,
+      "g",
+    ),
+    score: 0.85,
+  },
+  {
+    name: "time",
+    gate: "digit",
+    type: "DATE_TIME",
+    regex: new RegExp(`(?<![\\d:])${TIME}(?![\\d:])|\\b(?:1[0-2]|0?[1-9])\\s?[AaPp]\\.?[Mm]\\b\\.?`, "g"),
+    score: 0.6,
+  },
+  {
+    name: "weekday",
+    type: "DATE_TIME",
+    regex: /\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)s?\b/g,
+    score: 0.6,
+  },
+  {
+    name: "year",
+    gate: "digit",
+    type: "DATE_TIME",
+    regex: /\b(?:1[89]\d{2}|20\d{2})s?\b/g,
+    score: 0.3,
+    context: ["in", "since", "from", "until", "year", "born", "by", "during", "of", "before", "after", "circa", "founded", "established"],
+    contextBoost: 0.35,
+  },
+  {
+    name: "relative_date",
+    type: "DATE_TIME",
+    regex: /\b(?:yesterday|today|tomorrow|tonight|(?:last|next|this)\s+(?:week|month|year|weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b/gi,
+    score: 0.5,
+  },
+];

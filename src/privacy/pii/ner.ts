@@ -1,0 +1,196 @@
+// Names, places and organisations: a greedy averaged-perceptron tagger (BIO tags) over lexicon,
+// shape and context features, trained by train-ner.ts on sentences that synth.ts generates.
+import { readFileSync } from "node:fs";
+import { findAddresses } from "./address.ts";
+import { lexicons, type Lexicons } from "./lexicon.ts";
+import { multiPlaceMarks, neighborFeatures, ownFeatures, tagFeatures, type Offset } from "./features.ts";
+import { Perceptron, type PerceptronWeights } from "./perceptron.ts";
+import { maskTokens, tokenize, type Token } from "./tokenize.ts";
+import type { Candidate } from "./types.ts";
+
+export const NER_TAGS = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC", "B-ORG", "I-ORG"];
+const TYPE_OF: Record<string, string> = { PER: "PERSON", LOC: "LOCATION", ORG: "ORGANIZATION" };
+export const WEIGHTS_URL = new URL("./model/ner-weights.json", import.meta.url);
+
+// Lower-case particles that may begin a name ("van Gogh", "de la Cruz"); other lower-case words
+// after an "O" are "O" without scoring, which is most of the tagger's speed.
+const NAME_PARTICLES = new Set(["de", "da", "di", "du", "del", "della", "van", "von", "der", "den", "ten", "ter", "bin", "ibn", "al", "el", "le", "la", "dos", "das", "do"]);
+
+/** A word that starts lower-case and cannot continue an entity is "O" without scoring (speed). */
+export function skippable(tok: Token, prevTag: string): boolean {
+  if (prevTag !== "O") return false;
+  const code = tok.text.charCodeAt(0);
+  if (code === 10) return true;
+  if (code >= 97 && code <= 122) return !NAME_PARTICLES.has(tok.text);
+  if (code < 128) return !((code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 35);
+  const c = tok.text[0]!;
+  if (c.toLowerCase() === c && c.toUpperCase() !== c) return !NAME_PARTICLES.has(tok.text);
+  return tok.text.length === 1 && /^[^\p{L}\p{N}]$/u.test(c);
+}
+
+const CACHE_LIMIT = 100_000;
+const GROUPS: ("o" | Offset)[] = ["o", "p1", "p2", "n1", "n2"];
+const DELTA = [0, -1, -2, 1, 2];
+const NONE = "\u0000";
+const TAG_OR_START = [...NER_TAGS, "<s>"];
+
+export class NameTagger {
+  private readonly model: Perceptron;
+  private readonly lex: Lexicons;
+  // The score is a sum of feature weights, so the part that depends only on one token's text at one
+  // offset (or on the previous tags) is computed once and reused: the tagger's main speed-up.
+  private readonly caches = GROUPS.map(() => new Map<string, Float64Array>());
+  private readonly tagCache: (Float64Array | undefined)[] = [];
+  private readonly scores = new Float64Array(NER_TAGS.length);
+  private readonly tagWordCache = [...NER_TAGS, "<s>"].map(() => new Map<string, Float64Array>());
+  private readonly mp: Float64Array[];
+
+  constructor(model: Perceptron, lex = lexicons()) {
+    this.model = model;
+    this.lex = lex;
+    this.mp = ["", "mp=B", "mp=I"].map((f) => {
+      const v = new Float64Array(NER_TAGS.length);
+      if (f) model.accumulate([f], v);
+      return v;
+    });
+  }
+
+  static load(path: URL | string = WEIGHTS_URL): NameTagger {
+    return new NameTagger(Perceptron.load(JSON.parse(readFileSync(path, "utf8")) as PerceptronWeights));
+  }
+
+  /** Tags of the tokens (greedy, left to right). */
+  tag(tokens: Token[]): string[] {
+    const n = NER_TAGS.length;
+    const START = n; // index of "<s>"
+    const tags = new Uint8Array(tokens.length);
+    const marks = multiPlaceMarks(tokens, this.lex);
+    const scores = this.scores;
+    for (let i = 0; i < tokens.length; i++) {
+      // Guarded reads: a negative array index is a slow dictionary lookup in V8.
+      const prev = i > 0 ? tags[i - 1]! : START;
+      const tok = tokens[i]!;
+      if ((prev === 0 || prev === START) && skippable(tok, "O")) continue; // tags[i] stays 0 = "O"
+      scores.fill(0);
+      for (let g = 0; g < GROUPS.length; g++) {
+        const j = i + DELTA[g]!;
+        const v = this.group(g, j >= 0 && j < tokens.length ? tokens[j]!.text : undefined);
+        for (let t = 0; t < n; t++) scores[t]! += v[t]!;
+      }
+      const prev2 = i > 1 ? tags[i - 2]! : START;
+      const tv = this.tagVector(prev, prev2);
+      const wv = this.tagWordVector(prev, tok.text);
+      const mv = this.mp[marks[i]!]!;
+      let best = 0;
+      for (let t = 0; t < n; t++) {
+        scores[t]! += tv[t]! + wv[t]! + mv[t]!;
+        if (scores[t]! > scores[best]!) best = t;
+      }
+      tags[i] = best;
+    }
+    return Array.from(tags, (t) => NER_TAGS[t]!);
+  }
+
+  private group(g: number, text: string | undefined): Float64Array {
+    const cache = this.caches[g]!;
+    const key = text ?? NONE;
+    let v = cache.get(key);
+    if (!v) {
+      v = new Float64Array(NER_TAGS.length);
+      const k = GROUPS[g]!;
+      this.model.accumulate(k === "o" ? ownFeatures(text!, this.lex) : neighborFeatures(k, text, this.lex), v);
+      if (cache.size >= CACHE_LIMIT) cache.clear();
+      cache.set(key, v);
+    }
+    return v;
+  }
+
+  private tagVector(prev: number, prev2: number): Float64Array {
+    const key = prev * (NER_TAGS.length + 1) + prev2;
+    let v = this.tagCache[key];
+    if (!v) {
+      v = new Float64Array(NER_TAGS.length);
+      this.model.accumulate(tagFeatures(TAG_OR_START[prev]!, TAG_OR_START[prev2]!, "").slice(0, 2), v);
+      this.tagCache[key] = v;
+    }
+    return v;
+  }
+
+  private tagWordVector(prev: number, word: string): Float64Array {
+    const cache = this.tagWordCache[prev]!;
+    let v = cache.get(word);
+    if (!v) {
+      v = new Float64Array(NER_TAGS.length);
+      this.model.accumulate(tagFeatures(TAG_OR_START[prev]!, "", word).slice(2), v);
+      if (cache.size >= CACHE_LIMIT) cache.clear();
+      cache.set(word, v);
+    }
+    return v;
+  }
+
+  find(text: string, masks: readonly { type: string; start: number; end: number }[] = []): Candidate[] {
+    const tokens = maskTokens(tokenize(text), masks);
+    return withAddresses(spansFromTags(tokens, this.tag(tokens)), findAddresses(tokens, this.lex));
+  }
+}
+
+/** Joins B-/I- runs into findings; trailing punctuation and newlines are trimmed off. */
+export function spansFromTags(tokens: Token[], tags: string[]): Candidate[] {
+  const out: Candidate[] = [];
+  let i = 0;
+  while (i < tokens.length) {
+    const tag = tags[i]!;
+    if (tag === "O") {
+      i++;
+      continue;
+    }
+    const kind = tag.slice(2);
+    let j = i + 1;
+    while (j < tokens.length && tags[j] === `I-${kind}`) j++;
+    let last = j - 1;
+    while (last > i && /^[^\p{L}\d]$/u.test(tokens[last]!.text)) last--;
+    while (last > i && tokens[last]!.text.startsWith("⟦")) last--;
+    if (!/^[^\p{L}\d]$/u.test(tokens[i]!.text) && !tokens[i]!.text.startsWith("⟦")) {
+      const c: Candidate = { type: TYPE_OF[kind]!, start: tokens[i]!.start, end: tokens[last]!.end, score: 0.85, recognizer: "tagger" };
+      if (kind === "LOC" && tokens.slice(i, last + 1).some((t) => /^\d/.test(t.text))) c.street = true;
+      out.push(c);
+    }
+    i = j;
+  }
+  return mergeAddresses(out, tokens);
+}
+
+/** A street address and the places right after it (", City\nState ZIP") are one postal address. */
+function mergeAddresses(spans: Candidate[], tokens: Token[]): Candidate[] {
+  const out: Candidate[] = [];
+  for (const c of spans) {
+    const prev = out[out.length - 1];
+    if (prev && prev.street && c.type === "LOCATION" && gapIsSeparator(tokens, prev.end, c.start)) {
+      prev.end = c.end;
+      continue;
+    }
+    out.push(c);
+  }
+  return out;
+}
+
+function gapIsSeparator(tokens: Token[], from: number, to: number): boolean {
+  for (const t of tokens) if (t.start >= from && t.end <= to && !/^[,\n]$/.test(t.text)) return false;
+  return to - from <= 4;
+}
+
+/** Rule-found addresses absorb the tagged spans they overlap (a street named after a person included). */
+function withAddresses(tagged: Candidate[], addresses: Candidate[]): Candidate[] {
+  if (addresses.length === 0) return tagged;
+  const out: Candidate[] = [];
+  for (const a of addresses) {
+    for (const t of tagged) {
+      if (t.start < a.end && a.start < t.end && t.type === "LOCATION") {
+        a.start = Math.min(a.start, t.start);
+        a.end = Math.max(a.end, t.end);
+      }
+    }
+  }
+  for (const t of tagged) if (!addresses.some((a) => t.start < a.end && a.start < t.end)) out.push(t);
+  return [...out, ...addresses].sort((x, y) => x.start - y.start);
+}

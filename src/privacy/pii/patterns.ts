@@ -1,0 +1,232 @@
+// Pattern recognizers: a regular expression for the shape, an optional validator (checksum or
+// validity rule) and context words that raise the score when they appear just before the match.
+import { isIP } from "node:net";
+import { phoneDigitsValid, phoneValid } from "./phone.ts";
+import { cryptoAddressValid, ibanValid, luhnValid, nhsValid, shannonEntropy, ssnValid } from "./validators.ts";
+
+export interface PatternRecognizer {
+  name: string;
+  type: string;
+  /** Must have the g flag (and u where it uses \p). */
+  regex: RegExp;
+  score: number;
+  /** Lower-case words; one of them in the 48 characters before the match adds `contextBoost`. */
+  context?: string[];
+  contextBoost?: number;
+  validate?: (match: string) => boolean;
+  /** The finding is the first regex group that matched, not the whole match. */
+  captured?: boolean;
+  /**
+   * Cheap test the text must pass before the (slower) regex runs: "digit" (any ASCII digit),
+   * "run32" (32 token characters in a row), a substring, or a regex without lookbehind.
+   */
+  gate?: "digit" | "run32" | string | RegExp;
+  /** Overlap tier (default: 2 with a validator, else 1); see resolveOverlaps. */
+  priority?: number;
+  /** Score to use when `validate` fails (default: drop the match). */
+  invalidScore?: number;
+}
+
+const TLD = "com|org|net|edu|gov|mil|int|info|biz|io|ai|app|dev|co|me|tv|us|uk|de|fr|es|it|nl|be|ch|at|se|no|dk|fi|pl|cz|pt|ru|ua|jp|cn|kr|in|au|ca|br|mx|ar|za|ie|nz|sg|hk|tw|il|tr|gr|hu|ro|bg|hr|sk|si|lt|lv|ee|is|lu|biz|online|site|store|tech|xyz|cloud|email|name|pro|mobi";
+
+
+export const PATTERNS: PatternRecognizer[] = [
+  {
+    name: "email",
+    priority: 2,
+    gate: "@",
+    type: "EMAIL_ADDRESS",
+    regex: /\b[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}\b/g,
+    score: 0.95,
+  },
+  {
+    name: "url",
+    priority: 2,
+    gate: /:\/\/|www\./i,
+    type: "URL",
+    regex: /\b(?:https?:\/\/|ftp:\/\/|www\.)[^\s<>"'()]+[^\s<>"'().,;:!?]/gi,
+    score: 0.9,
+  },
+  {
+    name: "domain",
+    priority: 2,
+    gate: new RegExp(`\\.(?:${TLD})\\b`, "i"),
+    type: "URL",
+    regex: new RegExp(`(?<![@\\w.-])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)+(?:${TLD})\\b(?![@\\w-]|\\.\\w)(?:\\/[^\\s<>"']*[^\\s<>"'.,;:!?)])?`, "gi"),
+    score: 0.7,
+    context: ["site", "website", "domain", "visit", "url", "link", "web", "page"],
+  },
+  {
+    name: "ipv4",
+    gate: /\d\.\d/,
+    type: "IP_ADDRESS",
+    regex: /(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\/\d{1,2})?(?![\d.]*\d)/g,
+    score: 0.85,
+    context: ["ip", "address", "server", "host", "from", "login"],
+    validate: () => true,
+  },
+  {
+    name: "ipv6",
+    gate: ":",
+    type: "IP_ADDRESS",
+    regex: /(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?:%\w+)?(?![\w:])/g,
+    score: 0.85,
+    validate: (s) => isIP(s.split("%")[0]!) === 6 && /[0-9A-Fa-f]{1,4}/.test(s) && s.length > 4,
+  },
+  {
+    name: "mac",
+    priority: 2,
+    gate: "digit",
+    type: "MAC_ADDRESS",
+    regex: /\b(?:[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})\b/g,
+    score: 0.85,
+  },
+  {
+    name: "credit_card",
+    gate: "digit",
+    type: "CREDIT_CARD",
+    // Issuer prefixes 1-6 (ISO/IEC 7812 major industry identifiers; 15-digit JCB uses 1800 and 2131).
+    regex: /(?<![\d-])[1-6]\d{3}(?:[ -]?\d){9,15}(?![\d-]*\d)/g,
+    score: 0.9,
+    context: ["card", "credit", "visa", "mastercard", "amex", "payment", "cc", "debit"],
+    validate: luhnValid,
+  },
+  {
+    name: "iban",
+    gate: /[A-Z]{2}\d{2}/,
+    type: "IBAN_CODE",
+    regex: /\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?\b/g,
+    score: 0.95,
+    validate: ibanValid,
+  },
+  {
+    name: "us_ssn",
+    gate: "digit",
+    type: "US_SSN",
+    regex: /(?<![\d-])\d{3}([- .])\d{2}\1\d{4}(?![\d-]*\d)/g,
+    score: 0.8,
+    context: ["ssn", "social", "security", "ss#", "ssn#"],
+    validate: ssnValid,
+  },
+  {
+    name: "us_ssn_plain",
+    gate: "digit",
+    type: "US_SSN",
+    regex: /(?<![\d-])\d{9}(?![\d-])/g,
+    score: 0.25,
+    context: ["ssn", "social", "security", "ss#", "ssn#"],
+    contextBoost: 0.5,
+    validate: ssnValid,
+  },
+  {
+    name: "uk_nhs",
+    gate: "digit",
+    type: "UK_NHS",
+    regex: /(?<![\d-])\d{3}[ -]?\d{3}[ -]?\d{4}(?![\d-])/g,
+    score: 0.35,
+    context: ["nhs", "national health", "health service", "patient"],
+    contextBoost: 0.5,
+    validate: nhsValid,
+  },
+  {
+    name: "crypto",
+    gate: /[13][1-9A-HJ-NP-Za-km-z]{25}|bc1|BC1|0x[0-9a-fA-F]{40}/,
+    type: "CRYPTO",
+    regex: /\b(?:[13][1-9A-HJ-NP-Za-km-z]{25,34}|bc1[02-9ac-hj-np-z]{11,71}|BC1[02-9AC-HJ-NP-Z]{11,71}|0x[0-9a-fA-F]{40})\b/g,
+    score: 0.9,
+    context: ["wallet", "bitcoin", "btc", "eth", "ethereum", "crypto", "address"],
+    validate: cryptoAddressValid,
+  },
+  {
+    name: "us_passport",
+    gate: "digit",
+    type: "US_PASSPORT",
+    regex: /\b[A-Z]?\d{8,9}\b/g,
+    score: 0.1,
+    context: ["passport", "travel document"],
+    contextBoost: 0.6,
+  },
+  {
+    name: "us_driver_license",
+    gate: "digit",
+    type: "US_DRIVER_LICENSE",
+    regex: /\b(?:[A-Z]{1,2}\d{4,14}|\d{7,9}|[A-Z]\d{3}-\d{4}-\d{4}|[A-Z]\d{2}-\d{2}-\d{4})\b/g,
+    score: 0.1,
+    context: ["driver", "driver's", "drivers", "license", "licence", "dl", "dln", "driving"],
+    contextBoost: 0.6,
+  },
+  {
+    name: "us_bank_number",
+    gate: "digit",
+    type: "US_BANK_NUMBER",
+    regex: /\b\d{8,17}\b/g,
+    score: 0.05,
+    context: ["account", "acct", "bank", "checking", "savings", "routing", "iban", "deposit"],
+    contextBoost: 0.5,
+  },
+  {
+    name: "phone",
+    gate: "digit",
+    type: "PHONE_NUMBER",
+    // The lookahead (7 digits before any letter or line end) rejects short numbers before the slow part.
+    regex: /(?<![\w+.\/-])(?=[+(\d](?:[ .\/()-]{0,3}\d){6})(?:\+|00)?(?:\(\d{1,4}\)|\d{1,4})(?:[ .\/-]?\(?\d{1,5}\)?){1,5}(?:[ .-]?(?:x|ext\.?|#)\s?\d{1,6})?(?![\w-]*\d)/g,
+    score: 0.6,
+    context: ["phone", "tel", "telephone", "call", "mobile", "cell", "fax", "contact", "number", "reach", "whatsapp", "text"],
+    contextBoost: 0.3,
+    validate: phoneValid,
+    priority: 1,
+  },
+  {
+    name: "phone_digits",
+    gate: "digit",
+    type: "PHONE_NUMBER",
+    regex: /(?<![\w+.-])\+?\d{8,15}(?![\w-])/g,
+    score: 0.2,
+    context: ["phone", "tel", "telephone", "call", "mobile", "cell", "fax", "contact", "reach", "whatsapp", "text", "number", "on", "at"],
+    contextBoost: 0.4,
+    validate: phoneDigitsValid,
+    priority: 1,
+  },
+  {
+    name: "age",
+    gate: "digit",
+    type: "AGE",
+    // The finding is the number alone ("I am 42 years old" → "42"): the rest is not personal.
+    regex: /\b(?:aged?\s*:?\s*(\d{1,3})|(?:age|ages) (?:of|is|was)\s+(\d{1,3})|turn(?:ed|s|ing)\s+(\d{1,3})(?!\s*(?:%|percent|times|minutes|hours|days|pages))|(\d{1,3})\s*(?:-|\s)?(?:years?|yrs?|y\.?\/?o\.?)(?:[\s-]*(?:old|of age))?)\b/gi,
+    score: 0.75,
+    captured: true,
+  },
+  {
+    name: "private_key",
+    priority: 2,
+    gate: "-----BEGIN",
+    type: "SECRET",
+    regex: /-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----[\s\S]*?-----END (?:[A-Z]+ )*PRIVATE KEY-----/g,
+    score: 1,
+  },
+  {
+    name: "jwt",
+    priority: 2,
+    gate: "eyJ",
+    type: "SECRET",
+    regex: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\b/g,
+    score: 0.95,
+  },
+  {
+    name: "api_key",
+    priority: 2,
+    type: "SECRET",
+    regex: /\b(?:AKIA[0-9A-Z]{16}|ASIA[0-9A-Z]{16}|sk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}|(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{16,}|gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,}|xox[abprs]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35}|glpat-[A-Za-z0-9_-]{20}|llmos_[A-Za-z0-9_-]{20,})/g,
+    score: 0.95,
+  },
+  {
+    name: "high_entropy_token",
+    gate: "run32",
+    type: "SECRET",
+    regex: /(?<![\w+/=-])[A-Za-z0-9+/_=-]{32,}(?![\w+/=-])/g,
+    score: 0.5,
+    context: ["key", "token", "secret", "password", "passwd", "pwd", "api", "bearer", "auth", "credential"],
+    contextBoost: 0.4,
+    validate: (s) => shannonEntropy(s) > 4 && /\d/.test(s) && /[a-z]/.test(s) && /[A-Z]/.test(s),
+  },
+];

@@ -1,0 +1,37 @@
+// Phone number validation through libphonenumber-js (Google's metadata): international numbers
+// must be possible for their calling code; national ones valid in one of a few common regions.
+import { parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js";
+
+const REGIONS: CountryCode[] = ["US", "GB", "DE", "FR", "IN", "ES", "IT", "BR"];
+
+// Shapes that look like phone numbers but are dates, ZIP+4 / CEP codes or dotted quads.
+const NOT_PHONE = /^(?:\d{4}-\d{2}-\d{2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{5}-\d{3,4}|\d{1,3}(?:\.\d{1,3}){3}|\d{4}[./]\d{1,2}[./]\d{1,2})$/;
+
+/** A run of digits alone (no separator), accepted only when a context word such as "phone" precedes it. */
+export function phoneDigitsValid(raw: string): boolean {
+  const intl = raw.startsWith("+") ? raw : raw.startsWith("00") ? `+${raw.slice(2)}` : undefined;
+  if (intl) return parsePhoneNumberFromString(intl)?.isPossible() ?? false;
+  return REGIONS.some((r) => parsePhoneNumberFromString(raw, r)?.isPossible());
+}
+
+export function phoneValid(raw: string): boolean {
+  if (NOT_PHONE.test(raw.trim())) return false;
+  const digits = raw.replace(/\D/g, "");
+  const main = raw.replace(/\s*(?:x|ext\.?|#)\s*\d+$/i, "");
+  const mainDigits = main.replace(/\D/g, "");
+  // E.164 §6: at most 15 digits.
+  if (mainDigits.length < 7 || mainDigits.length > 15 || digits.length > 20) return false;
+  // A bare digit run is an identifier more often than a phone; require a separator or a prefix.
+  if (/^\d+$/.test(main)) return false;
+  const intl = main.startsWith("+") ? main : main.startsWith("00") ? `+${main.slice(2)}` : undefined;
+  if (intl) return parsePhoneNumberFromString(intl)?.isPossible() ?? false;
+  const trimmed = main.trim();
+  // North American plan (optional trunk 1) and trunk-prefixed national numbers ("0..." or "(0..."):
+  // accepted by shape, which is much faster than a metadata lookup per region.
+  if (/^(?:1[ .-]?)?\(?[2-9]\d{2}\)?[ .-]?\d{3}[ .-]?\d{4}$/.test(trimmed)) return true;
+  if (/^\(?0/.test(trimmed) && mainDigits.length >= 9 && mainDigits.length <= 12) return true;
+  for (const region of REGIONS) {
+    if (parsePhoneNumberFromString(main, region)?.isValid()) return true;
+  }
+  return false;
+}

@@ -1,0 +1,98 @@
+// Trains the name/place/organisation tagger on generated sentences and writes model/ner-weights.json.
+// Run: node --import tsx src/privacy/pii/train-ner.ts [sentences] [epochs]
+import { mkdirSync, writeFileSync } from "node:fs";
+import { randomInt } from "node:crypto";
+import { lexicons, plainSentences } from "./lexicon.ts";
+import { multiPlaceMarks, tagFeatures, tokenFeatures } from "./features.ts";
+import { NER_TAGS, skippable, WEIGHTS_URL } from "./ner.ts";
+import { Perceptron } from "./perceptron.ts";
+import { generateExamples, type SynthExample } from "./synth.ts";
+import { maskTokens, tokenize } from "./tokenize.ts";
+
+const MASKED = new Set(["EMAIL_ADDRESS", "URL", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS"]);
+
+const KIND: Record<string, string> = { PERSON: "PER", LOCATION: "LOC", ORGANIZATION: "ORG" };
+// Lexicon features are dropped at random on entity tokens so the model also learns shape and context.
+const LEX_FEATS = new Set(["fn", "ln", "hn", "bc", "ct", "cn", "st", "sa", "sw", "mp=B", "mp=I"]);
+
+export function goldTags(ex: SynthExample, tokens: ReturnType<typeof tokenize>): string[] {
+  const tags = tokens.map(() => "O");
+  for (const s of ex.spans) {
+    const kind = KIND[s.type];
+    if (!kind) continue;
+    let first = true;
+    tokens.forEach((t, i) => {
+      if (t.start >= s.start && t.end <= s.end) {
+        // Within a postal address each line (street, "City, ST 12345", country) is its own place: the
+        // tagger learns that commas and line breaks end a place, and the analyzer joins the parts.
+        const brk = s.address && (t.text === "," || t.text === "\n");
+        if (brk) {
+          first = true;
+          return;
+        }
+        tags[i] = `${first ? "B" : "I"}-${kind}`;
+        first = false;
+      }
+    });
+  }
+  return tags;
+}
+
+export function train(count: number, epochs: number, seed = 7): Perceptron {
+  const lex = lexicons();
+  const data = generateExamples(count, seed, plainSentences()).map((ex) => {
+    // Inference shows strong pattern findings to the tagger as placeholders; training does the same.
+    const masks = ex.spans.filter((sp) => MASKED.has(sp.type) || (sp.type === "DATE_TIME" && !/\p{L}/u.test(ex.text.slice(sp.start, sp.end))));
+    const tokens = maskTokens(tokenize(ex.text), masks);
+    const marks = multiPlaceMarks(tokens, lex);
+    return { tokens, tags: goldTags(ex, tokens), feats: tokens.map((_, i) => tokenFeatures(tokens, i, lex, marks)) };
+  });
+  const model = new Perceptron(NER_TAGS);
+  const scores = new Float64Array(NER_TAGS.length);
+  for (let e = 0; e < epochs; e++) {
+    let errors = 0;
+    let n = 0;
+    for (let k = data.length - 1; k > 0; k--) {
+      const j = randomInt(k + 1);
+      [data[k], data[j]] = [data[j]!, data[k]!];
+    }
+    for (const d of data) {
+      const guessed: string[] = [];
+      for (let i = 0; i < d.tokens.length; i++) {
+        const prev = guessed[i - 1] ?? "<s>";
+        const truth = d.tags[i]!;
+        if (skippable(d.tokens[i]!, prev === "<s>" ? "O" : prev) && truth === "O") {
+          guessed.push("O");
+          continue;
+        }
+        let f = d.feats[i]!;
+        // Dropout on entity tokens: lexicons now and then, the word itself often, so that shape,
+        // context and lexicons (not memorised training names) carry the decision.
+        if (truth !== "O") {
+          const dropLex = randomInt(5) === 0;
+          const dropWord = randomInt(2) === 0;
+          f = f.filter((x) => !(dropLex && LEX_FEATS.has(x)) && !(dropWord && (x.startsWith("w=") || x.startsWith("suf="))));
+        }
+        f = [...f, ...tagFeatures(prev, guessed[i - 2] ?? "<s>", d.tokens[i]!.text)];
+        const g = model.predict(f, scores);
+        const t = NER_TAGS.indexOf(truth);
+        model.update(f, t, g);
+        if (g !== t) errors++;
+        n++;
+        // Teacher forcing keeps the history features clean while learning.
+        guessed.push(truth);
+      }
+    }
+    process.stderr.write(`epoch ${e + 1}: ${errors}/${n} token errors\n`);
+  }
+  return model;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const count = Number(process.argv[2] ?? 20000);
+  const epochs = Number(process.argv[3] ?? 6);
+  const weights = train(count, epochs).export(0.05);
+  mkdirSync(new URL("./model/", import.meta.url), { recursive: true });
+  writeFileSync(WEIGHTS_URL, JSON.stringify(weights));
+  process.stderr.write(`${Object.keys(weights.weights).length} features written\n`);
+}
