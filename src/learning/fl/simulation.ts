@@ -28,7 +28,7 @@ export interface SimulationOptions {
   secagg?: { mode: "full" | "plus"; clip: number; fracBits: number; examplesCap: number };
   dp?: { clip: number; noiseMultiplier: number };
   /** Called after each round with the new global model; return true to stop early. */
-  onRound?: (round: number, global: Float32Array) => boolean | void;
+  onRound?: (round: number, global: Float32Array) => boolean | void | Promise<boolean | void>;
 }
 
 export interface SimulatedRound {
@@ -78,7 +78,7 @@ export async function simulateFederation(o: SimulationOptions): Promise<{ global
       ({ global, state } = aggregate(spec.name, global, updates, state, o.strategyOptions));
     }
     out.push({ round, sites: chosen.map((s) => s.name), meanLossBefore: lb, meanLossAfter: la });
-    if (o.onRound?.(round, global)) break;
+    if (await o.onRound?.(round, global)) break;
   }
   return { global, rounds: out };
 }

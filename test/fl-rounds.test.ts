@@ -1,0 +1,100 @@
+// Round mechanics over real mutual-TLS HTTPS with a coordinator in this process and scripted sites
+// that speak the wire protocol (SecAggClient state machines, synthetic updates): a site that goes
+// silent times out and is recovered, a late message is refused as stale, a round below t aborts
+// cleanly and the next one runs, and the aggregate equals the mean of the survivors' updates.
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { trainBpe } from "../src/engine/tokenizer/index.ts";
+import { Coordinator, loadCredential, provisionFederation, validateFederation } from "../src/learning/fl/index.ts";
+import { encodeSecureUpdate } from "../src/learning/fl/secure-update.ts";
+import { TlsClient } from "../src/learning/fl/transport.ts";
+import { taskSchema, type RoundTask } from "../src/learning/fl/wire.ts";
+import { SecAggClient, type ClientMessage } from "../src/learning/secagg/index.ts";
+import { tempDir } from "./helpers/tmp.ts";
+
+type Stage = "advertise" | "shares" | "masked" | "unmask";
+
+async function scriptedSite(url: string, credPath: string, value: number, silent: (round: number, stage: Stage) => boolean, late: ClientMessage[]): Promise<void> {
+  const cred = await loadCredential(credPath, "site");
+  const site = cred.name;
+  const c = new TlsClient(url, cred);
+  await c.post("/fl/v1/join", { v: 1, type: "join", site });
+  let task: RoundTask | undefined;
+  let sa: SecAggClient | undefined;
+  const up = async (stage: Stage, msg: ClientMessage) => {
+    if (silent(task!.round, stage)) {
+      late.push(msg);
+      return;
+    }
+    await c.post("/fl/v1/submit", { v: 1, type: "secagg", site, roundId: task!.roundId, msg, metrics: { examples: 1000, steps: 1 } });
+  };
+  try {
+    for (;;) {
+      const t = taskSchema.parse(await c.post("/fl/v1/poll", { v: 1, type: "poll", site }));
+      if (t.type === "idle") continue;
+      if (t.type === "finish") return;
+      if (t.type === "round") {
+        task = t;
+        sa = new SecAggClient(site, t.secagg!.params);
+        await up("advertise", sa.advertise());
+        continue;
+      }
+      if (t.roundId !== task?.roundId) continue;
+      const m = t.msg;
+      if (m.type === "secagg/keys") await up("shares", sa!.shareKeys(m));
+      else if (m.type === "secagg/ciphertexts") {
+        const s = task.secagg!;
+        const n = s.params.vectorLength - 1;
+        const input = encodeSecureUpdate(new Float32Array(n).fill(value), 1000, { bound: s.bound, fracBits: s.fracBits, clip: s.clip, examplesCap: s.examplesCap, uniformWeights: s.uniformWeights });
+        await up("masked", sa!.maskInput(m, input));
+      } else await up("unmask", sa!.unmask(m));
+    }
+  } finally {
+    c.close();
+  }
+}
+
+test("silent sites time out and are recovered; below t a round aborts and the next round runs", { timeout: 60_000 }, async () => {
+  const dir = tempDir("llmos-fl-rounds-");
+  const kit = await provisionFederation({ out: join(dir, "kit"), sites: ["s1", "s2", "s3", "s4"], hosts: ["127.0.0.1"] });
+  writeFileSync(join(dir, "tok.json"), JSON.stringify(trainBpe(["to be or not to be, that is the question. ".repeat(50)], { vocabSize: 300 }).toJSON()));
+  const config = validateFederation({
+    name: "rounds", listen: { host: "127.0.0.1", port: 0 }, credentials: kit.coordinator, tokenizer: join(dir, "tok.json"),
+    rounds: 3, sampling: { fraction: 1, minSites: 2, startAfter: 4, waitForSitesMs: 10_000 },
+    secagg: { enabled: true, mode: "full", threshold: 3, clip: 10_000, fracBits: 14, examplesCap: 1000 },
+    timeouts: { stageMs: 800, trainMs: 800, pollMs: 500 }, out: join(dir, "out"),
+  });
+  const coord = await Coordinator.create(config, () => {});
+  const url = await coord.listen();
+  const late: ClientMessage[] = [];
+  // s4 goes silent after sharing in round 1 (must be recovered); s2 and s3 stay silent at round 2's
+  // start, leaving 2 < t = 3 sites (abort); round 3 has everyone back.
+  const silent = (site: string) => (round: number, stage: Stage) =>
+    (site === "s4" && round === 1 && (stage === "masked" || stage === "unmask")) || ((site === "s2" || site === "s3") && round === 2);
+  const values: Record<string, number> = { s1: 0.5, s2: 1, s3: 2, s4: 4 };
+  const initial = new Float32Array(coord.global);
+  const sites = Object.entries(kit.sites).map(([s, p]) => scriptedSite(url, p, values[s]!, silent(s), late));
+  try {
+    const summary = await coord.run();
+    await Promise.all(sites);
+    const [r1, r2, r3] = summary.rounds;
+    assert.equal(r1!.aborted, undefined);
+    assert.deepEqual(r1!.survivors, ["s1", "s2", "s3"]);
+    assert.deepEqual(r1!.recovered, ["s4"]);
+    assert.match(r2!.aborted ?? "", /aborted at stage 'advertise': 2 remaining, threshold 3/);
+    assert.equal(r2!.modelSha256, r1!.modelSha256, "an aborted round leaves the model as it was");
+    assert.equal(r3!.aborted, undefined);
+    assert.deepEqual(r3!.survivors, ["s1", "s2", "s3", "s4"]);
+    // FedAvg with equal example counts: round 1 moves every weight by mean(.5, 1, 2) = 7/6, round 3 by 7.5/4.
+    const moved = coord.global.map((x, i) => x - initial[i]!);
+    for (const i of [0, 1, moved.length - 1]) assert.ok(Math.abs(moved[i]! - (7 / 6 + 7.5 / 4)) < 1e-3, `weight ${i} moved ${moved[i]}`);
+    // A message that arrives after its round closed is refused with a reason.
+    const s4 = new TlsClient(url, await loadCredential(kit.sites.s4!, "site"));
+    await assert.rejects(s4.post("/fl/v1/submit", { v: 1, type: "secagg", site: "s4", roundId: r1!.roundId, msg: late[0]! }), /stale message/);
+    s4.close();
+  } finally {
+    await coord.close();
+  }
+});
