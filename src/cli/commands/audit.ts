@@ -4,9 +4,9 @@ import { readFileSync } from "node:fs";
 import { hexToBytes } from "@noble/hashes/utils.js";
 import { InvalidArgumentError } from "../../errors/index.ts";
 import {
-  consistencyProofJson, headMessage, inclusionProofJson, leafHash, verifyConsistency, verifyHeadSignature, verifyInclusion, verifyLedger,
+  consistencyProofJson, DATA_DIR_FLAG, dataDirFrom, headMessage, inclusionProofJson, leafHash, verifyConsistency, verifyHeadSignature,
+  verifyInclusion, verifyLedger, withKernel,
 } from "../../security/index.ts";
-import { DATA_DIR_FLAG, dataDirFrom, withKernel } from "../../security/cli-support.ts";
 import { intFlag, parseFlags } from "../args.ts";
 import type { Command } from "../command.ts";
 
