@@ -11,7 +11,7 @@ export interface SimulationStats {
   /** Milliseconds spent in all clients together, and in the server. */
   clientMs: number;
   serverMs: number;
-  /** JSON bytes each site sent, on average over the sites that took part. */
+  /** JSON bytes each surviving site sent / received over the whole round, on average. */
   bytesSentPerSite: number;
   bytesReceivedPerSite: number;
   /** What the server saw of each site's input (for the masking test). */
@@ -58,6 +58,6 @@ export function simulateRound(params: RoundParams, inputs: Map<string, Uint32Arr
   const surv = timed(() => server.close(), "s") as Map<string, Survivors>;
   deliver(surv, "unmask", (c, m) => c.unmask(m));
   const result = timed(() => server.close(), "s") as SecAggResult;
-  const avg = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0) / Math.max(1, m.size);
+  const avg = (m: Map<string, number>) => result.survivors.reduce((a, s) => a + (m.get(s) ?? 0), 0) / Math.max(1, result.survivors.length);
   return { result, clientMs, serverMs, bytesSentPerSite: avg(sent), bytesReceivedPerSite: avg(received), maskedViews };
 }
