@@ -1,98 +1,98 @@
 // Comparison and the non-linear functions built on it, by bit decomposition of a masked value:
 // LTZ(x) = −⌊x / 2^(k-1)⌋ with an exact Mod2m whose carry is a bitwise less-than of a public value and
 // dealer-shared random bits (Catrina & de Hoogh, "Improved primitives for secure multiparty integer
-// computation", SCN 2010, Protocols 3.2 Mod2m, 4.1 BitLT, LTZ). Inputs must satisfy |x| < 2^(k-1),
+// computation", SCN 2010, Protocols 3.2 Mod2m, 4.1 BitLT, LTZ). As in CrypTen and ABY (Demmler et al.,
+// NDSS 2015) the bitwise circuit runs on XOR shares packed 32 per word, and a daBit (Rotaru & Wood,
+// INDOCRYPT 2019) brings the carry back to F_p. Inputs must satisfy |x| < 2^(k-1),
 // k = fixed.compareBits; outputs are shared bits 0/1 (integers, no fixed-point scale).
 import { inv, mod } from "./field.ts";
 import type { Session, Shared } from "./session.ts";
 
 /**
- * [c < r] for public m-bit integers c[e] and shared bits r[e*m + i] (bit i, least significant first), for
- * every element e. A balanced tree of (lt, eq) pairs: lt = lt_hi + eq_hi·lt_lo, eq = eq_hi·eq_lo, so
- * ⌈log2 m⌉ rounds and about 2m multiplications per element.
+ * [c < r] for public m-bit integers c[e] and XOR-shared bits of r (plane i holds bit i of every
+ * element, 32 elements per word), for every element at once. A balanced tree of (lt, eq) pairs:
+ * lt = lt_hi ⊕ (eq_hi ∧ lt_lo), eq = eq_hi ∧ eq_lo (lt_hi and eq_hi∧lt_lo are never both 1, so ⊕ is ∨),
+ * ⌈log2 m⌉ rounds of binary Beaver ANDs on packed words. Returns the XOR-shared result plane.
  */
-export async function bitLessThan(s: Session, c: readonly bigint[], rBits: Shared, m: number): Promise<Shared> {
+export async function bitLessThan(s: Session, c: readonly bigint[], planes: Uint32Array, m: number): Promise<Uint32Array> {
   const count = c.length;
-  // Leaves: at bit i, c_i < r_i ⇔ (c_i = 0 ∧ r_i = 1); c_i = r_i ⇔ r_i if c_i = 1 else 1 − r_i. Linear in r_i.
-  let lt: Shared[] = [];
-  let eq: Shared[] = [];
-  for (let e = 0; e < count; e++) {
-    const lte: bigint[] = [];
-    const eqe: bigint[] = [];
-    for (let i = 0; i < m; i++) {
-      const ci = (c[e]! >> BigInt(i)) & 1n;
-      const ri = rBits[e * m + i]!;
-      lte.push(ci === 1n ? 0n : ri);
-      eqe.push(ci === 1n ? ri : s.id === 0 ? mod(1n - ri) : mod(-ri));
+  const w = Math.ceil(count / 32);
+  // Leaves: c_i < r_i ⇔ ¬c_i ∧ r_i; c_i = r_i ⇔ ¬(c_i ⊕ r_i). Both linear over GF(2) for public c.
+  let lt: Uint32Array[] = [];
+  let eq: Uint32Array[] = [];
+  for (let i = 0; i < m; i++) {
+    const cPlane = new Uint32Array(w);
+    const bit = BigInt(i);
+    for (let e = 0; e < count; e++) if ((c[e]! >> bit) & 1n) cPlane[e >>> 5]! |= 1 << (e & 31);
+    const r = planes.subarray(i * w, (i + 1) * w);
+    const l = new Uint32Array(w);
+    const q = new Uint32Array(w);
+    for (let k = 0; k < w; k++) {
+      l[k] = r[k]! & ~cPlane[k]!;
+      q[k] = s.id === 0 ? r[k]! ^ ~cPlane[k]! : r[k]!;
     }
-    lt.push(lte);
-    eq.push(eqe);
+    lt.push(l);
+    eq.push(q);
   }
-  let width = m;
-  while (width > 1) {
-    const pairs = Math.floor(width / 2);
-    const last = pairs === 1 && width === 2; // at the root only lt is needed
-    const left: bigint[] = [];
-    const right: bigint[] = [];
-    for (let e = 0; e < count; e++) {
-      for (let j = 0; j < pairs; j++) {
-        const lo = 2 * j;
-        const hi = 2 * j + 1;
-        left.push(eq[e]![hi]!);
-        right.push(lt[e]![lo]!);
-        if (!last) {
-          left.push(eq[e]![hi]!);
-          right.push(eq[e]![lo]!);
-        }
+  while (lt.length > 1) {
+    const pairs = Math.floor(lt.length / 2);
+    const root = lt.length === 2; // at the root only lt is needed
+    const left = new Uint32Array((root ? 1 : 2) * pairs * w);
+    const right = new Uint32Array(left.length);
+    for (let j = 0; j < pairs; j++) {
+      left.set(eq[2 * j + 1]!, j * w);
+      right.set(lt[2 * j]!, j * w);
+      if (!root) {
+        left.set(eq[2 * j + 1]!, (pairs + j) * w);
+        right.set(eq[2 * j]!, (pairs + j) * w);
       }
     }
-    const prod = await s.mul(left, right);
-    const per = last ? 1 : 2;
-    const nextLt: Shared[] = [];
-    const nextEq: Shared[] = [];
-    for (let e = 0; e < count; e++) {
-      const l: bigint[] = [];
-      const q: bigint[] = [];
-      for (let j = 0; j < pairs; j++) {
-        const base = (e * pairs + j) * per;
-        l.push(mod(lt[e]![2 * j + 1]! + prod[base]!));
-        if (!last) q.push(prod[base + 1]!);
-      }
-      if (width % 2 === 1) {
-        l.push(lt[e]![width - 1]!);
-        q.push(eq[e]![width - 1]!);
-      }
+    const prod = await s.andWords(left, right);
+    const nextLt: Uint32Array[] = [];
+    const nextEq: Uint32Array[] = [];
+    for (let j = 0; j < pairs; j++) {
+      const l = Uint32Array.from(lt[2 * j + 1]!);
+      const p = prod.subarray(j * w, (j + 1) * w);
+      for (let k = 0; k < w; k++) l[k]! ^= p[k]!;
       nextLt.push(l);
-      nextEq.push(q);
+      if (!root) nextEq.push(prod.slice((pairs + j) * w, (pairs + j + 1) * w));
+    }
+    if (lt.length % 2 === 1) {
+      nextLt.push(lt[lt.length - 1]!);
+      nextEq.push(eq[eq.length - 1]!);
     }
     lt = nextLt;
     eq = nextEq;
-    width = Math.ceil(width / 2);
   }
-  return lt.map((l) => l[0]!);
+  return lt[0]!;
 }
 
-/** [x < 0] as a shared bit, for |x| < 2^(k-1) with k = compareBits. */
+/**
+ * [x < 0] as a shared bit in F_p, for |x| < 2^(k-1) with k = compareBits. Open c = x + 2^(k-1) + r,
+ * compute the carry u = [c mod 2^m < r'] on bits (m = k−1), convert u to F_p with a daBit (open u ⊕ b,
+ * then u = d + b − 2db), and take x mod 2^m = (c mod 2^m) − r' + 2^m·u.
+ */
 export async function lessThanZero(s: Session, x: Shared): Promise<Shared> {
   if (x.length === 0) return [];
   const k = s.fixed.compareBits;
   const m = k - 1;
-  const { bits, high } = await s.pre.bitMasks(x.length, m, k + s.fixed.kappa);
+  const { r, low, dabit, planes, dabitPlane } = await s.pre.compareMasks(x.length, m, k + s.fixed.kappa);
   const twoM = 1n << BigInt(m);
-  // r = 2^m·r'' + Σ 2^i r'_i, computed locally from the shared bits.
-  const rLow = x.map((_, e) => {
-    let acc = 0n;
-    for (let i = 0; i < m; i++) acc += bits[e * m + i]! << BigInt(i);
-    return mod(acc);
-  });
-  const r = rLow.map((v, e) => mod(v + high[e]! * twoM));
   const c = await s.open(s.add(s.addPublic(x, 1n << BigInt(k - 1)), r));
   const cLow = c.map((v) => v % twoM);
-  const u = await bitLessThan(s, cLow, bits, m);
-  // x mod 2^m = c' − r' + 2^m·u; so ⌊x/2^m⌋ = (x − x mod 2^m)/2^m ∈ {−1, 0} and [x < 0] is its negation.
-  const xMod = x.map((_, e) => mod((s.id === 0 ? cLow[e]! : 0n) - rLow[e]! + twoM * u[e]!));
+  const u2 = await bitLessThan(s, cLow, planes, m);
+  const masked = new Uint32Array(u2.length);
+  for (let i = 0; i < u2.length; i++) masked[i] = u2[i]! ^ dabitPlane[i]!;
+  const d = await s.openWords(masked);
   const invTwoM = inv(twoM);
-  return x.map((v, e) => mod(-(v - xMod[e]!) * invTwoM));
+  return x.map((v, e) => {
+    const de = (d[e >>> 5]! >>> (e & 31)) & 1;
+    // u = d ⊕ b in F_p: b if d = 0, 1 − b if d = 1.
+    const u = de === 0 ? dabit[e]! : (s.id === 0 ? 1n : 0n) - dabit[e]!;
+    const xMod = (s.id === 0 ? cLow[e]! : 0n) - low[e]! + twoM * u;
+    // ⌊x/2^m⌋ = (x − x mod 2^m)/2^m ∈ {−1, 0}; [x < 0] is its negation.
+    return mod(-(v - xMod) * invTwoM);
+  });
 }
 
 /** [x ≥ y] elementwise. */

@@ -17,9 +17,9 @@ export interface FixedParams {
 // 2^(truncBits + kappa + 1) = 2^121 < p = 2^127 - 1: the masked openings never wrap (Catrina–Saxena 2010, §3).
 export const DEFAULT_FIXED: FixedParams = { frac: 16, compareBits: 48, truncBits: 80, kappa: 40 };
 
-/** Largest |x| accepted as an input: comparisons must stay correct on it. */
+/** Largest |x| accepted as an input: comparisons must stay correct on it and on the difference of two inputs. */
 export function inputLimit(p: FixedParams = DEFAULT_FIXED): number {
-  return 2 ** (p.compareBits - 1 - p.frac);
+  return 2 ** (p.compareBits - 2 - p.frac);
 }
 
 /** `limit` defaults to inputLimit(p); sums that are only added and revealed may use a wider one (≤ 2^100). */

@@ -111,3 +111,19 @@ test("revealTo: only named parties learn the output; a corrupted reveal share is
   );
   assert.equal(mod(-1n) > 0n, true);
 });
+
+test("comparison on 1000 random values across many packed words, including the range edges", async () => {
+  const limit = 2 ** 30;
+  const ulp = 2 ** -16;
+  const xs = [0, ulp, -ulp, limit - ulp, -limit + ulp, ...Array.from({ length: 995 }, (_, i) => (Math.sin(i * 7.13) * limit) / (1 + (i % 5) * 1000))];
+  const ys = xs.map((_, i) => (i % 3 === 0 ? 0 : Math.cos(i) * 1000));
+  const [r] = await runLocal(3, async (s) => {
+    const x = await shared(s, 0, xs);
+    const y = await shared(s, 2, ys);
+    return { ltz: decodeInt(await s.open(await lessThanZero(s, x))), ge: decodeInt(await s.open(await greaterOrEqual(s, x, y))) };
+  });
+  const ex = decodeFixed(encodeFixed(xs));
+  const ey = decodeFixed(encodeFixed(ys));
+  assert.deepEqual(r!.ltz, ex.map((x) => (x < 0 ? 1 : 0)));
+  assert.deepEqual(r!.ge, ex.map((x, i) => (x >= ey[i]! ? 1 : 0)));
+});

@@ -187,6 +187,45 @@ export class Session {
     return this.truncate(this.mulPublic(x, enc), f + extra);
   }
 
+  // ---- binary (XOR) shares of bit planes: 32 independent bits per word ----
+
+  /** Opens XOR-shared words to every party (one round). */
+  async openWords(x: Uint32Array): Promise<Uint32Array> {
+    const tag = this.tag("openb");
+    this.rounds++;
+    const bytes = new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
+    for (let j = 0; j < this.n; j++) if (j !== this.id) this.net.send(j, tag, bytes);
+    const acc = Uint32Array.from(x);
+    for (let j = 0; j < this.n; j++) {
+      if (j === this.id) continue;
+      const buf = await this.net.recv(j, tag);
+      if (buf.byteLength !== x.byteLength) throw new ProtocolAbortError(`party ${j} sent ${buf.byteLength} bytes for '${tag}', expected ${x.byteLength}`);
+      const s = new Uint32Array(Uint8Array.from(buf).buffer);
+      for (let i = 0; i < acc.length; i++) acc[i]! ^= s[i]!;
+    }
+    return acc;
+  }
+
+  /** Bitwise AND of XOR-shared words with binary Beaver triples: z = c ⊕ (e∧b) ⊕ (f∧a) ⊕ (e∧f). */
+  async andWords(x: Uint32Array, y: Uint32Array): Promise<Uint32Array> {
+    const n = x.length;
+    if (n === 0) return new Uint32Array(0);
+    const { a, b, c } = await this.pre.binaryTriples(n);
+    const masked = new Uint32Array(2 * n);
+    for (let i = 0; i < n; i++) {
+      masked[i] = x[i]! ^ a[i]!;
+      masked[n + i] = y[i]! ^ b[i]!;
+    }
+    const ef = await this.openWords(masked);
+    const z = new Uint32Array(n);
+    for (let i = 0; i < n; i++) {
+      const e = ef[i]!;
+      const f = ef[n + i]!;
+      z[i] = c[i]! ^ (e & b[i]!) ^ (f & a[i]!) ^ (this.id === 0 ? e & f : 0);
+    }
+    return z;
+  }
+
   /** Product of two fixed-point vectors (scale 2^2f) truncated back to scale 2^f. */
   async mulFixed(x: Shared, y: Shared): Promise<Shared> {
     return this.truncate(await this.mul(x, y));

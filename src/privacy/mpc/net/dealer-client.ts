@@ -1,7 +1,7 @@
 // A party's connection to the dealer process: party 0 fetches its shares per request, the others
 // receive a seed once and then need no further traffic (see dealer.ts).
 import tls from "node:tls";
-import { Preprocessing } from "../dealer.ts";
+import { Preprocessing, requestShape } from "../dealer.ts";
 import { ProtocolAbortError } from "../errors.ts";
 import { bytesToField, FIELD_BYTES } from "../field.ts";
 import { Mailbox } from "../transport.ts";
@@ -41,7 +41,10 @@ export async function connectDealer(opts: { id: number; parties: number; dealer:
       ? async (counter, req) => {
           socket.write(encodeFrame("pre", jsonPayload({ counter: counter.toString(), req })));
           const buf = await box.take(0, `pre:${counter}`);
-          return bytesToField(buf, buf.byteLength / FIELD_BYTES);
+          const shape = requestShape(req);
+          if (buf.byteLength !== shape.field * FIELD_BYTES + shape.words * 4) throw new ProtocolAbortError("the dealer sent material of the wrong size");
+          const off = shape.field * FIELD_BYTES;
+          return { field: bytesToField(buf, shape.field), words: new Uint32Array(buf.buffer.slice(buf.byteOffset + off, buf.byteOffset + buf.byteLength)) };
         }
       : null,
   );

@@ -20,7 +20,8 @@ const RequestSchema = z.object({
     z.object({ kind: z.literal("triple"), n: count }),
     z.object({ kind: z.literal("matrix"), m: count, k: count, p: count }),
     z.object({ kind: z.literal("trunc"), n: count, m: z.number().int().min(1).max(120), bits: z.number().int().min(2).max(125) }),
-    z.object({ kind: z.literal("bitmask"), n: count, m: z.number().int().min(1).max(120), bits: z.number().int().min(2).max(125) }),
+    z.object({ kind: z.literal("btriple"), words: count }),
+    z.object({ kind: z.literal("cmpmask"), n: count, m: z.number().int().min(1).max(120), bits: z.number().int().min(2).max(125) }),
   ]),
 });
 
@@ -66,7 +67,9 @@ export async function startDealer(opts: { host: string; port: number; credential
       const state = jobs.get(joined.hash)!;
       try {
         const shares = state.core.shareForParty0(BigInt(r.data.counter), r.data.req as PreprocessingRequest);
-        socket.write(encodeFrame(`pre:${r.data.counter}`, fieldToBytes(shares)));
+        // Response: the field elements (16 bytes each) then the words (4 bytes each, little-endian).
+        const words = new Uint8Array(shares.words.buffer, shares.words.byteOffset, shares.words.byteLength);
+        socket.write(encodeFrame(`pre:${r.data.counter}`, Buffer.concat([fieldToBytes(shares.field), words])));
       } catch (e) {
         refuse(isLlmosError(e) ? e.message : "preprocessing failed");
       }

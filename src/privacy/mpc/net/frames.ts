@@ -17,29 +17,36 @@ export function encodeFrame(tag: string, payload: Uint8Array): Buffer {
 export function readFrames(socket: Socket, onFrame: (tag: string, payload: Uint8Array) => void): void {
   let chunks: Buffer[] = [];
   let buffered = 0;
+  // Length of the frame being received (including its 4-byte prefix), once its prefix has arrived.
+  // Chunks are only joined when a whole frame is there, so a large frame costs one copy, not one per chunk.
+  let need = -1;
   socket.on("data", (chunk: Buffer) => {
     chunks.push(chunk);
     buffered += chunk.length;
-    while (buffered >= 4) {
-      let buf = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-      chunks = [buf];
-      const len = buf.readUInt32BE(0);
-      if (len < 2 || len > MAX_FRAME) {
-        socket.destroy(new ProtocolAbortError(`peer sent a frame of ${len} bytes`));
-        return;
+    for (;;) {
+      if (need < 0) {
+        if (buffered < 4) return;
+        if (chunks[0]!.length < 4) chunks = [Buffer.concat(chunks)];
+        const len = chunks[0]!.readUInt32BE(0);
+        if (len < 2 || len > MAX_FRAME) {
+          socket.destroy(new ProtocolAbortError(`peer sent a frame of ${len} bytes`));
+          return;
+        }
+        need = 4 + len;
       }
-      if (buffered < 4 + len) return;
-      const tagLen = buf.readUInt16BE(4);
-      if (tagLen > len - 2) {
+      if (buffered < need) return;
+      const buf = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      const frame = buf.subarray(0, need);
+      const rest = buf.subarray(need);
+      chunks = rest.length ? [rest] : [];
+      buffered = rest.length;
+      need = -1;
+      const tagLen = frame.readUInt16BE(4);
+      if (6 + tagLen > frame.length) {
         socket.destroy(new ProtocolAbortError("peer sent a malformed frame"));
         return;
       }
-      const tag = buf.subarray(6, 6 + tagLen).toString("utf8");
-      const payload = Uint8Array.from(buf.subarray(6 + tagLen, 4 + len));
-      buf = buf.subarray(4 + len);
-      chunks = buf.length ? [buf] : [];
-      buffered = buf.length;
-      onFrame(tag, payload);
+      onFrame(frame.subarray(6, 6 + tagLen).toString("utf8"), Uint8Array.from(frame.subarray(6 + tagLen)));
     }
   });
 }
