@@ -3,7 +3,7 @@
 // learning call these.
 import { InvalidArgumentError } from "../../errors/index.ts";
 import { composePlds, discretizeMechanism, pldEpsilonForDelta, type PldMechanism } from "./pld.ts";
-import { DEFAULT_RDP_ORDERS, rdpPoissonSubsampledGaussian, rdpToEpsilon, type RdpConversion } from "./rdp.ts";
+import { DEFAULT_RDP_ORDERS, rdpGaussian, rdpLaplace, rdpPoissonSubsampledGaussian, rdpToDelta, rdpToEpsilon, type RdpConversion } from "./rdp.ts";
 
 export type AccountantName = "rdp" | "pld";
 export const ACCOUNTANT_NAMES: readonly AccountantName[] = ["rdp", "pld"];
@@ -103,4 +103,54 @@ export function calibrateNoiseMultiplier(t: CalibrationTarget, options: RdpOptio
     else lo = mid;
   }
   return hi;
+}
+
+/**
+ * A running RDP accountant for heterogeneous releases (DP-SGD steps, federated rounds): compose
+ * events, then ask ε for a δ. Per-event RDP curves are cached, so composing the same step
+ * 10,000 times costs one curve and 10,000 vector additions.
+ */
+export class RdpAccountant {
+  readonly orders: readonly number[];
+  private readonly total: Float64Array;
+  private readonly cache = new Map<string, number[]>();
+
+  constructor(orders: readonly number[] = DEFAULT_RDP_ORDERS) {
+    this.orders = orders;
+    this.total = new Float64Array(orders.length);
+  }
+
+  private add(key: string, curve: () => number[], count: number): this {
+    if (!Number.isSafeInteger(count) || count < 0) throw new InvalidArgumentError("count", `must be an integer ≥ 0, got ${count}`);
+    let c = this.cache.get(key);
+    if (!c) {
+      c = curve();
+      this.cache.set(key, c);
+    }
+    for (let i = 0; i < c.length; i++) this.total[i] = this.total[i]! + count * c[i]!;
+    return this;
+  }
+
+  /** One or more steps of the Poisson-subsampled Gaussian mechanism. */
+  composePoissonGaussian(noiseMultiplier: number, samplingRate: number, count = 1): this {
+    return this.add(`pg:${noiseMultiplier}:${samplingRate}`, () => rdpPoissonSubsampledGaussian(samplingRate, noiseMultiplier, this.orders), count);
+  }
+
+  /** One or more Gaussian mechanisms with noise multiplier σ (std / L2 sensitivity). */
+  composeGaussian(noiseMultiplier: number, count = 1): this {
+    return this.add(`g:${noiseMultiplier}`, () => rdpGaussian(noiseMultiplier, this.orders), count);
+  }
+
+  /** One or more Laplace mechanisms with scale b per unit L1 sensitivity. */
+  composeLaplace(scale: number, count = 1): this {
+    return this.add(`l:${scale}`, () => rdpLaplace(scale, this.orders), count);
+  }
+
+  epsilon(delta: number, conversion: RdpConversion = "cks"): { epsilon: number; order: number } {
+    return rdpToEpsilon(this.orders, Array.from(this.total), delta, conversion);
+  }
+
+  delta(epsilon: number): { delta: number; order: number } {
+    return rdpToDelta(this.orders, Array.from(this.total), epsilon);
+  }
 }

@@ -64,6 +64,11 @@ function normaliseKey(v: unknown, col: Column): string | number | null {
   return String(v);
 }
 
+// Group ids: a cheap string per row for one column, JSON for several.
+function singleId(v: string | number | null): string {
+  return v === null ? "\u0000" : typeof v === "number" ? `n${v}` : `s${v}`;
+}
+
 function buildGroups(q: DpQuery, table: Table, keep: Uint8Array): Groups {
   const names = q.type === "histogram" ? [q.column!] : q.group_by ?? [];
   const cols = names.map((n) => table.columns.get(n)!);
@@ -73,22 +78,31 @@ function buildGroups(q: DpQuery, table: Table, keep: Uint8Array): Groups {
   if (q.keys) {
     for (const k of q.keys) {
       const tuple = (Array.isArray(k) ? k : [k]).map((v, i) => normaliseKey(v, cols[i]!));
-      const id = JSON.stringify(tuple);
+      const id = tuple.length === 1 ? singleId(tuple[0]!) : JSON.stringify(tuple);
       if (!index.has(id)) {
         index.set(id, keys.length);
         keys.push(tuple);
       }
     }
   }
+  const single = cols.length === 1 ? cols[0]! : undefined;
   for (let r = 0; r < table.rowCount; r++) {
     if (!keep[r]) continue;
-    const tuple = cols.map((c) => cellKey(c, r));
-    const id = JSON.stringify(tuple);
+    let tuple: (string | number | null)[] | undefined;
+    let id: string;
+    if (single) {
+      // One column: a cheap key string instead of JSON per row (same ids as below).
+      const v = cellKey(single, r);
+      id = singleId(v);
+    } else {
+      tuple = cols.map((c) => cellKey(c, r));
+      id = JSON.stringify(tuple);
+    }
     let g = index.get(id);
     if (g === undefined && !q.keys) {
       g = keys.length;
       index.set(id, g);
-      keys.push(tuple);
+      keys.push(tuple ?? [cellKey(single!, r)]);
     }
     if (g !== undefined) of[r] = g;
   }

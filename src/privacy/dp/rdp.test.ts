@@ -90,3 +90,14 @@ test("basic and advanced composition", () => {
   assert.deepEqual(advancedComposition({ epsilon: 1, delta: 0 }, 2, 1e-6), { epsilon: 2, delta: 0 });
   assert.throws(() => basicComposition([{ epsilon: -1, delta: 0 }]), { field: "costs[0].epsilon" });
 });
+
+test("RdpAccountant: 2250 composed steps equal the one-shot ε; mixed events add up", async () => {
+  const { RdpAccountant } = await import("./accountant.ts");
+  const acc = new RdpAccountant();
+  for (let i = 0; i < 2250; i++) acc.composePoissonGaussian(1.5, 0.04);
+  relClose(acc.epsilon(1e-5).epsilon, 7.32933, 1e-6, "ε");
+  const mixed = new RdpAccountant().composeGaussian(2, 3).composeLaplace(10, 2);
+  const direct = rdpGaussian(2).map((r, i) => 3 * r + 2 * rdpLaplace(10)[i]!);
+  assert.equal(mixed.epsilon(1e-6).epsilon, rdpToEpsilon(DEFAULT_RDP_ORDERS, direct, 1e-6).epsilon);
+  assert.ok(mixed.delta(mixed.epsilon(1e-6).epsilon).delta <= 1e-6 * (1 + 1e-9));
+});
