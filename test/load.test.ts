@@ -1,0 +1,73 @@
+// Admission and load: a full queue answers 429 with Retry-After; 64 concurrent streaming clients for
+// a bounded time (LLMOS_LOAD_SECONDS, default 60) get no 5xx and the server's memory stays bounded.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { startServer } from "./helpers/server.ts";
+import { tempDir } from "./helpers/tmp.ts";
+
+const KEY = "llmos_load_test_key_0123456789ab";
+const dir = tempDir();
+
+const rssBytes = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) * 1024;
+
+function stream(url: string, maxTokens: number): Promise<{ status: number; retryAfter: string | null; text: string }> {
+  return fetch(`${url}/v1/completions`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
+    body: JSON.stringify({ model: "default", prompt: "The state of the Union", max_tokens: maxTokens, temperature: 0.8, stream: true }),
+  }).then(async (r) => ({ status: r.status, retryAfter: r.headers.get("retry-after"), text: await r.text() }));
+}
+
+test("a full queue answers 429 with Retry-After and the admitted requests complete", async () => {
+  const server = await startServer(["--data-dir", join(dir, "q"), "--slots", "1", "--max-queue", "2"], { LLMOS_API_KEY: KEY });
+  try {
+    const results = await Promise.all(Array.from({ length: 10 }, () => stream(server.url, 200)));
+    const ok = results.filter((r) => r.status === 200);
+    const full = results.filter((r) => r.status === 429);
+    assert.ok(ok.length >= 3, `admitted ${ok.length}`);
+    assert.ok(full.length >= 1, "nobody was refused");
+    assert.equal(ok.length + full.length, 10);
+    for (const r of full) {
+      assert.ok(Number(r.retryAfter) >= 1);
+      assert.equal(JSON.parse(r.text).error.code, "queue_full");
+    }
+    for (const r of ok) assert.ok(r.text.endsWith("data: [DONE]\n\n"));
+  } finally {
+    await server.stop();
+  }
+});
+
+test("64 concurrent streaming clients: zero 5xx, every stream completes, memory bounded", async () => {
+  const seconds = Number(process.env.LLMOS_LOAD_SECONDS ?? 60);
+  const server = await startServer(["--data-dir", join(dir, "load")], { LLMOS_API_KEY: KEY });
+  try {
+    await stream(server.url, 4); // load the model before measuring
+    const baseline = rssBytes(server.process.pid!);
+    const deadline = Date.now() + seconds * 1000;
+    const statuses = new Map<number, number>();
+    let incomplete = 0;
+    let peak = baseline;
+    const sampler = setInterval(() => (peak = Math.max(peak, rssBytes(server.process.pid!))), 500);
+    const client = async () => {
+      while (Date.now() < deadline) {
+        const r = await stream(server.url, 64);
+        statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+        if (r.status === 200 && !r.text.endsWith("data: [DONE]\n\n")) incomplete++;
+      }
+    };
+    await Promise.all(Array.from({ length: 64 }, client));
+    clearInterval(sampler);
+    const total = [...statuses.values()].reduce((a, b) => a + b, 0);
+    const fivexx = [...statuses].filter(([s]) => s >= 500).reduce((n, [, c]) => n + c, 0);
+    assert.equal(fivexx, 0, `5xx answers: ${JSON.stringify([...statuses])}`);
+    assert.equal(statuses.get(200), total, `statuses: ${JSON.stringify([...statuses])}`);
+    assert.equal(incomplete, 0);
+    assert.ok(total >= 64);
+    // Bounded: the server's resident memory grows by less than 256 MiB under sustained load.
+    assert.ok(peak - baseline < 256 * 1024 * 1024, `RSS grew by ${((peak - baseline) / 2 ** 20).toFixed(0)} MiB`);
+  } finally {
+    await server.stop();
+  }
+});
