@@ -20,7 +20,12 @@ test("random appends always verify and a random tampering is always detected at 
     fc.property(fc.integer({ min: 2, max: 40 }), fc.integer({ min: 0, max: 5 }), opArb, (n, signEvery, op) => {
       const t = tempLedger(signEvery);
       try {
-        for (let i = 0; i < n; i++) t.ledger.append(sampleEvent(i));
+        // Random split into batches: exercises batch boundaries against signing intervals.
+        for (let i = 0; i < n; ) {
+          const k = Math.min(n - i, 1 + ((op.a + i) % 7));
+          t.ledger.appendBatch(Array.from({ length: k }, (_, j) => sampleEvent(i + j)));
+          i += k;
+        }
         if (signEvery === 0 || n % signEvery !== 0) t.ledger.signHead();
         assert.equal(verifyLedger(t.ledger).ok, true);
         const a = op.a % n;

@@ -15,9 +15,10 @@ import { sampleEvent, tempLedger, type TempLedger } from "./testing.ts";
 import { verifyLedger, type VerifyReport } from "./verify.ts";
 import { openDatabase } from "../../store/index.ts";
 
+/** n entries in one transaction (one fsync: keeps the suite fast); heads still every 4 entries. */
 function filled(n = 20): TempLedger {
   const t = tempLedger(4);
-  for (let i = 0; i < n; i++) t.ledger.append(sampleEvent(i));
+  t.ledger.appendBatch(Array.from({ length: n }, (_, i) => sampleEvent(i)));
   return t;
 }
 const kinds = (r: VerifyReport) => r.problems.map((p) => `${p.kind}@${p.index}`);
@@ -28,7 +29,8 @@ function tamper(t: TempLedger, sql: string, ...params: unknown[]): void {
 }
 
 test("appends are stored, heads signed every 4 entries, and a fresh ledger verifies", () => {
-  const t = filled(10);
+  const t = tempLedger(4);
+  for (let i = 0; i < 10; i++) assert.equal(t.ledger.append(sampleEvent(i)).index, i);
   try {
     assert.equal(t.ledger.size, 10);
     assert.deepEqual(t.ledger.heads().map((h) => h.size), [4, 8]);
@@ -231,6 +233,21 @@ test("a head published elsewhere catches a truncation whose local heads were rem
     const u = filled();
     assert.deepEqual(kinds(verifyLedger(u.ledger, { published: [forged] })), ["head@20"]);
     u.close();
+  } finally {
+    t.close();
+  }
+});
+
+test("a ledger whose stored nodes were destroyed still opens for verify, and refuses appends", () => {
+  const t = filled(16);
+  try {
+    tamper(t, "DELETE FROM audit_entries WHERE idx = 15");
+    tamper(t, "UPDATE audit_entries SET nodes = x'' WHERE idx = 13");
+    const reopened = t.reopen();
+    assert.equal(reopened.size, 15);
+    assert.throws(() => reopened.append(sampleEvent(99)), /subtree hash/);
+    const r = verifyLedger(reopened);
+    assert.ok(kinds(r).includes("deleted@15") && kinds(r).includes("changed@13"), kinds(r).join(" "));
   } finally {
     t.close();
   }

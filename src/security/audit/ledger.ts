@@ -48,7 +48,7 @@ export class AuditLedger {
   readonly keys: LedgerKeys;
   private readonly signEvery: number;
   private readonly now: () => Date;
-  private frontier: Frontier;
+  private frontierOrUndefined: Frontier | undefined;
   private readonly stmts;
 
   private constructor(db: Db, opts: LedgerOptions) {
@@ -68,7 +68,21 @@ export class AuditLedger {
       head: db.prepare("SELECT * FROM audit_heads WHERE size = ?"),
       heads: db.prepare("SELECT * FROM audit_heads ORDER BY size"),
     };
-    this.frontier = this.restoreFrontier();
+    try {
+      this.frontierOrUndefined = this.restoreFrontier();
+    } catch {
+      // Stored nodes are missing or damaged: the ledger still opens so `verify` can say where;
+      // appends and proofs refuse until it is repaired.
+      this.frontierOrUndefined = undefined;
+    }
+  }
+
+  private get frontier(): Frontier {
+    return (this.frontierOrUndefined ??= this.restoreFrontier());
+  }
+
+  private set frontier(f: Frontier) {
+    this.frontierOrUndefined = f;
   }
 
   /** Opens the ledger in `db` (migrating its tables) and restores the frontier from the stored nodes. */
@@ -77,8 +91,9 @@ export class AuditLedger {
     return new AuditLedger(db, opts);
   }
 
+  /** Entries stored (the highest index + 1). */
   get size(): number {
-    return this.frontier.size;
+    return this.frontierOrUndefined?.size ?? (this.stmts.count.get() as number);
   }
 
   /** Stored hash of a perfect subtree (level 0 = leaf). */
@@ -125,7 +140,7 @@ export class AuditLedger {
     try {
       return run.immediate();
     } catch (e) {
-      this.frontier = this.restoreFrontier(); // the transaction rolled back: so does the frontier
+      this.frontierOrUndefined = undefined; // the transaction rolled back: rebuild the frontier on next use
       throw e;
     }
   }
