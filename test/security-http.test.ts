@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import Fastify from "fastify";
+import fc from "fast-check";
 import { toOpenAiError } from "../src/server/errors.ts";
 import { authorize, identityAuthenticator, RateLimiter, SecurityKernel, securityHook } from "../src/security/index.ts";
 
@@ -74,6 +75,59 @@ test("securityHook: 401 / 200 / 429 with Retry-After / 404 across tenants, in Op
   } finally {
     await a.close();
     kernel.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("property: hostile Authorization headers and paths always get a clear 401/404/429 and the server keeps serving", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "llmos-http-"));
+  const kernel = SecurityKernel.open({ dataDir: dir, env: {}, scrypt: { N: 1024, r: 8, p: 1 } });
+  const a = Fastify({ logger: false });
+  a.setErrorHandler((error, _req, reply) => {
+    const { status, body } = toOpenAiError(error);
+    void reply.status(status).send(body);
+  });
+  a.addHook("onRequest", securityHook({ identity: kernel.identity, failureLimiter: new RateLimiter({ capacity: 1e9, refillPerSecond: 1 }) }));
+  a.get("/health", async () => ({ ok: true }));
+  a.get("/x", async () => ({ ok: true }));
+  try {
+    const admin = kernel.bootstrap()!;
+    const header = fc.oneof(
+      fc.string({ maxLength: 300 }),
+      fc.string({ maxLength: 80 }).map((s) => `Bearer ${s}`),
+      fc.constantFrom(`Bearer ${admin.key}x`, `Bearer ${admin.key.toUpperCase()}`, `Bearer llmos_${"0".repeat(12)}_${"0".repeat(64)}`, "Bearer \u00ff\u00fe", `Bearer ${"a".repeat(9000)}`),
+    );
+    await fc.assert(fc.asyncProperty(header, fc.constantFrom("/x", "/x?y=1", "/../x", "/x%00"), async (h, url) => {
+      let r;
+      try {
+        r = await a.inject({ url, headers: { authorization: h } });
+      } catch {
+        return; // a header that Node itself refuses to send (control characters) never reaches the server
+      }
+      assert.ok([401, 404, 429].includes(r.statusCode), `${r.statusCode} for ${JSON.stringify(h.slice(0, 40))}`);
+      assert.equal(typeof r.json().error.message, "string");
+    }), { numRuns: 150 });
+    assert.equal((await a.inject({ url: "/x", headers: { authorization: `Bearer ${admin.key}` } })).statusCode, 200, "still serving");
+    assert.equal((await a.inject({ url: "/health" })).statusCode, 200);
+  } finally {
+    await a.close();
+    kernel.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("LLMOS_ADMIN_KEY becomes the bootstrap admin key; a malformed one is refused by name", () => {
+  const dir = mkdtempSync(join(tmpdir(), "llmos-boot-"));
+  try {
+    const key = `llmos_${"ab".repeat(6)}_${"cd".repeat(32)}`;
+    const k = SecurityKernel.open({ dataDir: dir, env: { LLMOS_ADMIN_KEY: key }, scrypt: { N: 1024, r: 8, p: 1 } });
+    assert.equal(k.bootstrap()?.key, key);
+    assert.equal(k.identity.authenticate(key).role, "admin");
+    k.close();
+    const bad = SecurityKernel.open({ dataDir: dir, env: { LLMOS_ADMIN_KEY: "hunter2hunter2" } });
+    assert.throws(() => bad.bootstrap(), (e: unknown) => e instanceof Error && /LLMOS_ADMIN_KEY/.test(e.message) && !e.message.includes("hunter2"));
+    bad.close();
+  } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
