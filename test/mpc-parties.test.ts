@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createMpcCredentials, plainForward } from "../src/privacy/mpc/index.ts";
+import { plainForward } from "../src/privacy/mpc/index.ts";
 
 const ENTRY = new URL("../src/privacy/mpc/main.ts", import.meta.url).pathname;
 let dir = "";
@@ -56,7 +56,8 @@ async function runParties(jobs: unknown[], inputs: (unknown | undefined)[]) {
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), "llmos-mpc-"));
-  await createMpcCredentials(dir, 3);
+  const creds = await finished(node(["mpc", "credentials", "--out", dir, "--parties", "3"]));
+  assert.equal(creds.code, 0, creds.stderr);
   dealer = node(["mpc", "dealer", "--listen", "127.0.0.1:0", "--credentials", join(dir, "dealer.json")]);
   dealerAddr = await new Promise<string>((resolve, reject) => {
     let out = "";

@@ -1,5 +1,6 @@
-// Stand-alone entry for the MPC processes until `llmos` registers them:
-// node --import tsx src/privacy/mpc/main.ts mpc party|dealer|credentials ...
+// Stand-alone entry for the MPC processes (and the he commands) until `llmos` registers them:
+// node --import tsx src/privacy/mpc/main.ts mpc party|dealer|credentials ... | he keygen|encrypt|aggregate|decrypt ...
+import { heCommands } from "../../cli/commands/he.ts";
 import { mpcCommands } from "../../cli/commands/mpc.ts";
 import { reportError, runCli } from "../../cli/run.ts";
 
@@ -7,4 +8,4 @@ const ctx = { stdout: process.stdout, stderr: process.stderr, debug: process.arg
 for (const event of ["uncaughtException", "unhandledRejection"] as const) {
   process.on(event, (error: unknown) => process.exit(reportError(error, ctx)));
 }
-process.exitCode = await runCli(mpcCommands, process.argv.slice(2), ctx);
+process.exitCode = await runCli([...mpcCommands, ...heCommands], process.argv.slice(2), ctx);

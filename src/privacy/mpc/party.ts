@@ -29,10 +29,28 @@ export async function runParty(opts: PartyOptions): Promise<JobOutcome> {
   if (nameOf(opts.credentials) !== partyName(id)) throw new InvalidArgumentError("--credentials", `certificate is not issued to ${partyName(id)}`);
   if (job.inputs.includes(id) && opts.input === undefined) throw new InvalidArgumentError("--input", `party ${id} provides an input to this job`);
   const hash = jobHash(job);
-  const dealer = await connectDealer({ id, parties: job.parties, dealer: opts.dealer, credentials: opts.credentials, jobHash: hash, timeoutMs: opts.timeoutMs });
+  const started = new Date();
+  // A job that never starts (dealer or peers unreachable, job hash mismatch) is recorded as aborted too.
+  const recordAbort = (e: unknown) => opts.record?.({
+    type: "mpc.job", jobId: job.id, jobHash: hash, protocol: job.protocol, party: id, parties: job.parties, inputsFrom: job.inputs,
+    outputTo: job.outputTo, learnedOutput: false, status: "aborted", errorCode: (e as { code?: string }).code ?? "internal",
+    startedAt: started.toISOString(), durationMs: Date.now() - started.getTime(),
+  });
+  let dealer: Awaited<ReturnType<typeof connectDealer>>;
   let net: TlsTransport | null = null;
   try {
-    net = await TlsTransport.connect({ id, peers: opts.peers, credentials: opts.credentials, jobHash: hash, timeoutMs: opts.timeoutMs });
+    dealer = await connectDealer({ id, parties: job.parties, dealer: opts.dealer, credentials: opts.credentials, jobHash: hash, timeoutMs: opts.timeoutMs });
+  } catch (e) {
+    recordAbort(e);
+    throw e;
+  }
+  try {
+    try {
+      net = await TlsTransport.connect({ id, peers: opts.peers, credentials: opts.credentials, jobHash: hash, timeoutMs: opts.timeoutMs });
+    } catch (e) {
+      recordAbort(e);
+      throw e;
+    }
     const session = new Session(net, dealer.preprocessing, DEFAULT_FIXED);
     const outcome = await runJob(session, job, opts.input, opts.record);
     // A last all-to-all round so no party closes its sockets while a peer still waits on its frames.

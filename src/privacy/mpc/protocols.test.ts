@@ -7,6 +7,7 @@ import { binOf } from "./protocols/intersection.ts";
 import { plainForward } from "./protocols/inference.ts";
 import { plainRegression } from "./protocols/regression.ts";
 import { runJob } from "./protocols/run.ts";
+import { runParty } from "./party.ts";
 
 const near = (a: number, b: number, tol: number, what = "") => assert.ok(Math.abs(a - b) <= tol, `${what} ${a} vs ${b}`);
 
@@ -98,4 +99,12 @@ test("bad jobs and bad inputs: clear errors naming the field; parties abort and 
   await assert.rejects(run({ id: "s", parties: 3, protocol: "sum", inputs: [0], outputTo: [0], params: { length: 1 } }, { 0: [1e12] }), (e: Error & { code?: string }) => e.code === "mpc_overflow");
   await assert.rejects(run({ id: "s", parties: 3, protocol: "sum", inputs: [0], outputTo: [0], params: { length: 1 } }, { 0: "secret text" }), (e: Error) => /values/.test(e.message) && !/secret text/.test(e.message));
   assert.notEqual(jobHash(parseJob({ id: "a", parties: 3, protocol: "mean", inputs: [0], outputTo: [0] })), jobHash(parseJob({ id: "a", parties: 3, protocol: "mean", inputs: [0], outputTo: [1] })));
+});
+
+test("a party started with the wrong number of peers or a foreign id is refused before connecting", async () => {
+  const job = parseJob({ id: "p", parties: 3, protocol: "sum", inputs: [0], outputTo: [0], params: { length: 1 } });
+  const base = { dealer: { host: "127.0.0.1", port: 1 }, credentials: { ca: "", cert: "", key: "" }, job, input: [1] };
+  const two = [{ host: "127.0.0.1", port: 1 }, { host: "127.0.0.1", port: 2 }];
+  await assert.rejects(runParty({ ...base, id: 0, peers: two }), /--peers: lists 2 parties, the job has 3/);
+  await assert.rejects(runParty({ ...base, id: 3, peers: [...two, two[0]!] }), /--id/);
 });
