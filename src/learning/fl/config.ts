@@ -91,6 +91,9 @@ export function validateFederation(raw: unknown, baseDir = "."): FederationConfi
   if (c.dp.enabled && !strategy.secureAggregation) {
     throw new InvalidArgumentError("federation.dp.enabled", `client-level DP is defined here for mean-based strategies, not '${strategy.name}'`);
   }
+  // FedProx without a proximal term is FedAvg; give it the μ = 0.01 Li et al. 2020 often use unless set.
+  const rawMu = (raw as { local?: { mu?: unknown } } | undefined)?.local?.mu;
+  if (strategy.name === "fedprox" && rawMu === undefined) c.local.mu = 0.01;
   if (c.secagg.threshold !== undefined && c.secagg.threshold > 10_000) throw new InvalidArgumentError("federation.secagg.threshold", "is larger than any federation");
   return { ...c, credentials: resolve(baseDir, c.credentials), tokenizer: resolve(baseDir, c.tokenizer), out: resolve(baseDir, c.out) };
 }

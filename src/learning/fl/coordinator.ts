@@ -116,6 +116,7 @@ export class Coordinator {
     const bad = (reason: string, status = 400) => new LlmosError("malformed_message", status, reason);
     const identify = (site: string) => {
       if (site !== peer) throw new LlmosError("forbidden", 403, "the message's site does not match the client certificate");
+      if (site === "coordinator") throw new LlmosError("forbidden", 403, "the coordinator's own certificate cannot join as a site");
       const s = this.sites.get(site) ?? { queue: [], lastSeen: 0, gone: false };
       s.lastSeen = Date.now();
       s.gone = false;

@@ -26,6 +26,8 @@ test("federation config: defaults, resolved paths, and refused combinations", ()
   assert.throws(() => validateFederation({ credentials: "a", tokenizer: "b", bogus: 1 }), /federation/);
   assert.throws(() => validateFederation({ tokenizer: "b" }), /federation\.credentials/);
   assert.throws(() => validateFederation({ credentials: "a", tokenizer: "b", strategy: { name: "nope" } }), /unknown strategy/);
+  assert.equal(validateFederation({ credentials: "a", tokenizer: "b", strategy: { name: "fedprox" } }).local.mu, 0.01);
+  assert.equal(validateFederation({ credentials: "a", tokenizer: "b", strategy: { name: "fedprox" }, local: { mu: 0.5 } }).local.mu, 0.5);
 });
 
 test("wire messages: version and shape are checked", () => {

@@ -40,7 +40,11 @@ export function dequantize(sum: Uint32Array, q: Quantization): Float64Array {
   return out;
 }
 
+/** acc ← acc ± v (mod 2^32), in place. Int32 views keep the JIT in integer arithmetic: the bits are the same. */
 export function addInto(acc: Uint32Array, v: Uint32Array, sign: 1 | -1 = 1): void {
-  if (sign === 1) for (let i = 0; i < acc.length; i++) acc[i] = (acc[i]! + v[i]!) >>> 0;
-  else for (let i = 0; i < acc.length; i++) acc[i] = (acc[i]! - v[i]!) >>> 0;
+  const a = new Int32Array(acc.buffer, acc.byteOffset, acc.length);
+  const b = new Int32Array(v.buffer, v.byteOffset, v.length);
+  const n = a.length;
+  if (sign === 1) for (let i = 0; i < n; i++) a[i] = (a[i]! + b[i]!) | 0;
+  else for (let i = 0; i < n; i++) a[i] = (a[i]! - b[i]!) | 0;
 }

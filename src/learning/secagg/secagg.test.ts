@@ -137,4 +137,5 @@ test("stale, misplaced, duplicate and unknown messages are refused with a reason
   assert.throws(() => server.receive({ ...adv, site: "intruder" }), /not expected/);
   assert.throws(() => new SecAggClient("intruder", params), /not part of the round/);
   assert.throws(() => a.advertise(), /advertise called in stage/);
+  assert.throws(() => new SecAggServer({ ...params, threshold: 1 }), /threshold must be at least 2/);
 });

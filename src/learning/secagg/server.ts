@@ -35,6 +35,8 @@ export class SecAggServer {
   private awaited: Set<string>;
 
   constructor(readonly params: RoundParams, private readonly options: ServerOptions = {}) {
+    // t ≥ 2 keeps every sum over at least two inputs, so no single update is ever unmasked.
+    if (params.threshold < 2) throw new ProtocolError("the threshold must be at least 2");
     this.threshold = params.threshold;
     this.awaited = new Set(params.sites);
   }
