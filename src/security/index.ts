@@ -10,3 +10,4 @@ export { identityAuthenticator, securityHook, type AuthHookOptions } from "./htt
 export { InsecureKeyFileError } from "./keyfile.ts";
 export { DEFAULT_RATE_LIMIT, defaultDataDir, localOperator, SecurityKernel, type SecurityKernelOptions } from "./kernel.ts";
 export { dataDirFrom, DATA_DIR_FLAG, dbPathOf, withKernel } from "./cli-support.ts";
+export { securityRoutes } from "./routes.ts";

@@ -63,6 +63,7 @@ export class AuditLedger {
       row: db.prepare("SELECT idx, entry, leaf, nodes, mac FROM audit_entries WHERE idx = ?"),
       node: db.prepare("SELECT leaf, nodes FROM audit_entries WHERE idx = ?"),
       tail: db.prepare("SELECT idx, entry FROM audit_entries ORDER BY idx DESC LIMIT ?"),
+      tailTenant: db.prepare("SELECT idx, entry FROM audit_entries WHERE json_extract(entry, '$.tenant') = ? ORDER BY idx DESC LIMIT ?"),
       insertHead: db.prepare("INSERT OR REPLACE INTO audit_heads (size, root, time, key_id, signature) VALUES (?, ?, ?, ?, ?)"),
       latestHead: db.prepare("SELECT * FROM audit_heads ORDER BY size DESC LIMIT 1"),
       head: db.prepare("SELECT * FROM audit_heads WHERE size = ?"),
@@ -188,10 +189,10 @@ export class AuditLedger {
     return { index, entry: r.entry, leafHash: bytesToHex(r.leaf) };
   }
 
-  /** The newest `n` entries, oldest first, parsed. */
-  tail(n: number): StoredEvent[] {
+  /** The newest `n` entries (of one tenant, if given), oldest first, parsed. */
+  tail(n: number, tenant?: string): StoredEvent[] {
     this.checkSize("n", n, 0, 1_000_000);
-    const rows = this.stmts.tail.all(n) as { idx: number; entry: string }[];
+    const rows = (tenant === undefined ? this.stmts.tail.all(n) : this.stmts.tailTenant.all(tenant, n)) as { idx: number; entry: string }[];
     return rows.reverse().map((r) => JSON.parse(r.entry) as StoredEvent);
   }
 
