@@ -2,7 +2,7 @@
 // smallest noise multiplier σ meeting a target (ε, δ). Pure functions; DP training and federated
 // learning call these.
 import { InvalidArgumentError } from "../../errors/index.ts";
-import { composePlds, discretizeMechanism, pldEpsilonForDelta, type PldMechanism } from "./pld.ts";
+import { composePlds, discretizeMechanism, pldDelta, pldEpsilonForDelta, type PldMechanism } from "./pld.ts";
 import { DEFAULT_RDP_ORDERS, rdpGaussian, rdpLaplace, rdpPoissonSubsampledGaussian, rdpToDelta, rdpToEpsilon, type RdpConversion } from "./rdp.ts";
 
 export type AccountantName = "rdp" | "pld";
@@ -153,4 +153,32 @@ export class RdpAccountant {
   delta(epsilon: number): { delta: number; order: number } {
     return rdpToDelta(this.orders, Array.from(this.total), epsilon);
   }
+}
+
+export interface PldEvent {
+  mechanism: PldMechanism;
+  count: number;
+}
+
+function composedByDirection(events: readonly PldEvent[], h: number) {
+  if (events.length === 0) throw new InvalidArgumentError("events", "must not be empty");
+  const per = events.map((e, i) => {
+    if (!Number.isSafeInteger(e.count) || e.count < 1) throw new InvalidArgumentError(`events[${i}].count`, `must be an integer ≥ 1, got ${e.count}`);
+    return { plds: discretizeMechanism(e.mechanism, h), count: e.count };
+  });
+  // Remove and add adjacency are composed separately; symmetric mechanisms use one PLD for both.
+  const directions = Math.max(...per.map((p) => p.plds.length));
+  return Array.from({ length: directions }, (_, d) => composePlds(per.map((p) => ({ pld: p.plds[Math.min(d, p.plds.length - 1)]!, count: p.count }))));
+}
+
+/** ε for δ of a sequence of mechanisms (Gaussian, Laplace, Poisson-subsampled Gaussian) by PLD. */
+export function pldComposeEpsilon(events: readonly PldEvent[], delta: number, options: PldOptions = {}): number {
+  if (!(delta > 0 && delta < 1)) throw new InvalidArgumentError("delta", `must be in (0, 1), got ${delta}`);
+  return Math.max(...composedByDirection(events, options.discretization ?? 1e-4).map((p) => pldEpsilonForDelta(p, delta)));
+}
+
+/** δ for ε of a sequence of mechanisms by PLD. */
+export function pldComposeDelta(events: readonly PldEvent[], epsilon: number, options: PldOptions = {}): number {
+  if (!(epsilon >= 0) || !Number.isFinite(epsilon)) throw new InvalidArgumentError("epsilon", `must be a finite number ≥ 0, got ${epsilon}`);
+  return Math.max(...composedByDirection(events, options.discretization ?? 1e-4).map((p) => pldDelta(p, epsilon)));
 }

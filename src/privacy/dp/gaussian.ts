@@ -3,13 +3,14 @@
 // (Canonne, Kamath, Steinke 2020, Thm 7) that the integer releases actually use.
 import { InvalidArgumentError } from "../../errors/index.ts";
 import { rationalAtLeast, type Rational } from "./rational.ts";
-import { normalCdf } from "./special.ts";
+import { logNormalSf, normalCdf } from "./special.ts";
 
 /** δ(ε) of N(0, σ²) noise on a query of L2 sensitivity Δ (Balle & Wang 2018, Thm 8). */
 export function gaussianDelta(sigma: number, sensitivity: number, epsilon: number): number {
   const a = sensitivity / (2 * sigma);
   const b = (epsilon * sigma) / sensitivity;
-  return normalCdf(a - b) - Math.exp(epsilon) * normalCdf(-a - b);
+  // e^ε Φ(-a-b) as exp(ε + log Φ̄(a+b)): no overflow for large ε.
+  return normalCdf(a - b) - Math.exp(epsilon + logNormalSf(a + b));
 }
 
 /** The smallest σ (relative precision 1e-6, rounded up) with gaussianDelta(σ) ≤ δ. */

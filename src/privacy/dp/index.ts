@@ -10,8 +10,8 @@ export { advancedComposition, basicComposition, type PrivacyCost } from "./compo
 export { DEFAULT_RDP_ORDERS, TF_PRIVACY_ORDERS, rdpGaussian, rdpLaplace, rdpPoissonSubsampledGaussian, rdpToDelta, rdpToEpsilon, type RdpConversion } from "./rdp.ts";
 export { composePlds, discretizeMechanism, pldDelta, pldEpsilonForDelta, type DiscretePld, type PldMechanism } from "./pld.ts";
 export {
-  ACCOUNTANT_NAMES, calibrateNoiseMultiplier, dpSgdEpsilon, pldEpsilon, RdpAccountant, rdpEpsilon,
-  type AccountantName, type CalibrationTarget, type DpSgdParams, type PldOptions, type RdpOptions,
+  ACCOUNTANT_NAMES, calibrateNoiseMultiplier, dpSgdEpsilon, pldComposeDelta, pldComposeEpsilon, pldEpsilon, RdpAccountant, rdpEpsilon,
+  type AccountantName, type CalibrationTarget, type DpSgdParams, type PldEvent, type PldOptions, type RdpOptions,
 } from "./accountant.ts";
 export { DpBudgetStore, type BudgetStatus, type ColumnSpec, type ColumnType, type DatasetRecord, type LedgerEntry } from "./budget.ts";
 export { BudgetExceededError } from "./errors.ts";

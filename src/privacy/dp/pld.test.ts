@@ -61,3 +61,26 @@ test("PLD calibration meets the target with the smallest σ to 1e-3", () => {
   assert.ok(eps(sigma) <= 2);
   assert.ok(eps(sigma * (1 - 2e-3)) > 2);
 });
+
+test("very large losses (ε ≈ 970, e^ε overflows a double) neither overflow nor lose pessimism", async () => {
+  const { pldEpsilonForDelta } = await import("./pld.ts");
+  const sigma = 0.025;
+  const [pld] = discretizeMechanism({ kind: "gaussian", noiseMultiplier: sigma }, 1e-2);
+  const eps = pldEpsilonForDelta(pld!, 1e-5);
+  assert.ok(Number.isFinite(eps) && eps > 710, `${eps}`);
+  assert.ok(gaussianDelta(sigma, 1, eps) <= 1e-5 * (1 + 1e-9));
+  assert.ok(gaussianDelta(sigma, 1, eps - 0.05) > 1e-5, "within the grid spacing of the exact ε");
+});
+
+test("pldComposeDelta/Epsilon over mixed events: Gaussian + Laplace, and DP-SGD steps as events", async () => {
+  const { pldComposeDelta, pldComposeEpsilon } = await import("./accountant.ts");
+  // Two Gaussians σ = 2 compose to σ = √2.
+  const d = pldComposeDelta([{ mechanism: { kind: "gaussian", noiseMultiplier: 2 }, count: 2 }], 0.5);
+  assert.ok(d >= gaussianDelta(Math.SQRT2, 1, 0.5) - 1e-12 && d < gaussianDelta(Math.SQRT2, 1, 0.5) * 1.001);
+  // Adding a Laplace release can only raise δ.
+  const mixed = pldComposeDelta([{ mechanism: { kind: "gaussian", noiseMultiplier: 2 }, count: 2 }, { mechanism: { kind: "laplace", scale: 4 }, count: 1 }], 0.5);
+  assert.ok(mixed > d);
+  const e = pldComposeEpsilon([{ mechanism: { kind: "poisson_gaussian", noiseMultiplier: 0.5, samplingRate: 0.2 }, count: 3 }], 0.15593);
+  assert.ok(Math.abs(e - 1) < 2e-3, `${e}`);
+  assert.throws(() => pldComposeDelta([{ mechanism: { kind: "laplace", scale: 1 }, count: 0 }], 1), { field: "events[0].count" });
+});

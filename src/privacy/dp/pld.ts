@@ -5,7 +5,7 @@
 // Chernoff bound; mass outside the window is counted as infinite loss (pessimistic again).
 import { InvalidArgumentError } from "../../errors/index.ts";
 import { fft } from "./fft.ts";
-import { normalCdf, normalSf } from "./special.ts";
+import { logNormalSf, normalCdf, normalSf } from "./special.ts";
 
 /** A mechanism with L1/L2 sensitivity 1, as PLD accounting sees it. */
 export type PldMechanism =
@@ -34,7 +34,8 @@ function gaussianProfile(sigma: number): Profile {
   const mu = 1 / (2 * sigma * sigma);
   const sd = 1 / sigma;
   return {
-    delta: (e) => normalCdf(1 / (2 * sigma) - e * sigma) - Math.exp(e) * normalCdf(-1 / (2 * sigma) - e * sigma),
+    // e^ε Φ(b) as exp(ε + log Φ(b)) so that large ε cannot overflow.
+    delta: (e) => normalCdf(1 / (2 * sigma) - e * sigma) - Math.exp(e + logNormalSf(1 / (2 * sigma) + e * sigma)),
     lo: mu - TAIL_Z * sd,
     hi: mu + TAIL_Z * sd,
   };
@@ -113,18 +114,20 @@ function connectTheDots(p: Profile, h: number): DiscretePld {
     const d = p.delta(e);
     deltas[i] = Math.min(1, Math.max(d, -Math.expm1(e), 0));
   }
+  // With S_i = Σ_{j>i} p_j e^{-ε_j} fixed by δ_i - δ_{i+1} = S_i (e^{ε_{i+1}} - e^{ε_i}), the mass at
+  // ε_{i+1} is e^{ε_{i+1}} (S_i - S_{i+1}) = [(δ_i - δ_{i+1}) e^h - (δ_{i+1} - δ_{i+2})] / (e^h - 1):
+  // no e^ε appears, so large losses cannot overflow.
   const probs = new Float64Array(n);
   const infinityMass = deltas[n - 1]!;
-  let sNext = 0; // S_i = Σ_{j>i} p_j e^{-ε_j}; S_{n-1} = 0
+  const eh = Math.exp(h);
+  const em1 = Math.expm1(h);
   let total = infinityMass;
   for (let i = n - 2; i >= 0; i--) {
-    const ei = (k0 + i) * h;
-    const ej = ei + h;
-    const s = Math.max(0, (deltas[i]! - deltas[i + 1]!) / (Math.exp(ej) - Math.exp(ei)));
-    const pj = Math.max(0, Math.exp(ej) * (s - sNext));
+    const d1 = deltas[i]! - deltas[i + 1]!;
+    const d2 = i + 2 < n ? deltas[i + 1]! - deltas[i + 2]! : 0;
+    const pj = Math.max(0, (d1 * eh - d2) / em1);
     probs[i + 1] = pj;
     total += pj;
-    sNext = Math.max(s, sNext);
   }
   probs[0] = Math.max(0, 1 - total);
   return { h, offset: k0, probs, infinityMass };
@@ -148,6 +151,7 @@ function logMgf(p: DiscretePld, lambda: number): number {
 }
 
 const TRUNCATION = 1e-15;
+const MAX_FFT = 2 ** 24;
 const LAMBDAS = [0.125, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64, 128];
 
 /** Composes independent discrete PLDs (same h), each repeated `count` times, by one FFT product. */
@@ -183,6 +187,9 @@ export function composePlds(parts: { pld: DiscretePld; count: number }[]): Discr
   let n = 1;
   while (n < width) n <<= 1;
   for (const { pld } of parts) while (n < pld.probs.length) n <<= 1;
+  if (n > MAX_FFT) {
+    throw new InvalidArgumentError("discretization", `the composed PLD needs ${n} grid points (limit ${MAX_FFT}); use a coarser discretization than ${h}`);
+  }
   const accRe = new Float64Array(n).fill(1);
   const accIm = new Float64Array(n);
   for (const { pld, count } of parts) {
@@ -228,14 +235,16 @@ export function pldDelta(p: DiscretePld, epsilon: number): number {
 /** The smallest ε ≥ 0 with δ(ε) ≤ delta (exact on the piecewise form A - e^ε B between grid points). */
 export function pldEpsilonForDelta(p: DiscretePld, delta: number): number {
   if (p.infinityMass > delta) return Infinity;
-  let a = p.infinityMass; // Σ_{j>i} p_j (plus ∞ mass)
-  let b = 0; // Σ_{j>i} p_j e^{-l_j}
+  // Scanning down from the top: a = Σ_{j>i} p_j (+ ∞ mass), bs = Σ_{j>i} p_j e^{l_i - l_j} (kept relative
+  // to l_i so that e^{-l} never underflows); δ(l_i) = a - bs and δ(ε) = a - e^{ε - l_i} bs above l_i.
+  const decay = Math.exp(-p.h);
+  let a = p.infinityMass;
+  let bs = 0;
   for (let i = p.probs.length - 1; i >= 0; i--) {
     const l = (p.offset + i) * p.h;
-    const dHere = a - Math.exp(l) * b; // δ at ε = l_i
-    if (dHere > delta) return Math.max(0, Math.log((a - delta) / b));
+    if (a - bs > delta) return Math.max(0, l + Math.log((a - delta) / bs));
     a += p.probs[i]!;
-    b += p.probs[i]! * Math.exp(-l);
+    bs = (bs + p.probs[i]!) * decay;
   }
   return 0;
 }
