@@ -2,6 +2,12 @@
 // error bounds hold for encryption, addition, aggregation and the encrypted linear layer.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { EnvelopeCipher, MasterKeyring } from "../../security/crypto/index.ts";
+import { openDatabase } from "../../store/index.ts";
+import { openSecretKey, sealKeyBundle } from "./index.ts";
 import { aggregateEncrypted, CkksContext, decryptAggregate, decryptLinearOutput, decryptVector, disposeKeys, EncryptedLinearLayer, EncryptedVector, encryptLinearInput, encryptUpdate, encryptVector, linearPlan } from "./index.ts";
 
 const ctx = await CkksContext.create();
@@ -117,4 +123,29 @@ test("encrypted linear layer (diagonal method, BSGS): 10×128 head and 100×100,
     }
   }
   assert.throws(() => linearPlan(5000, 2, ctx.slots), /exceeds/);
+});
+
+test("the secret key is stored sealed by the envelope cipher, bound to its name and parameters", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "llmos-he-store-"));
+  const db = openDatabase(join(dir, "llmos.db"));
+  const keys = ctx.generateKeys();
+  try {
+    const env = {};
+    const cipher = EnvelopeCipher.open(db, MasterKeyring.load(dir, env), () => MasterKeyring.load(dir, env));
+    const bundle = sealKeyBundle(cipher, ctx, keys, "fl-round-keys");
+    const raw = ctx.exportKeys(keys, { includeSecret: true }).secretKey!;
+    assert.ok(!Buffer.from(bundle.sealedSecretKey).includes(Buffer.from(raw.subarray(60, 92))), "sealed bytes do not contain the key");
+    const sk = openSecretKey(cipher, ctx, bundle.sealedSecretKey, "fl-round-keys");
+    const pk = ctx.loadPublicKey(bundle.publicKey);
+    const v = encryptVector(ctx, pk, [0.5, -0.25]);
+    assert.ok(maxErr(decryptVector(ctx, sk, v), [0.5, -0.25]) <= 1e-6);
+    assert.throws(() => openSecretKey(cipher, ctx, bundle.sealedSecretKey, "another-name"), (e: Error & { code?: string }) => e.code === "integrity_error");
+    v.dispose();
+    sk.delete();
+    pk.delete();
+  } finally {
+    disposeKeys(keys);
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -6,3 +6,4 @@ export { KINDS as HE_KINDS, MAGIC as HE_MAGIC, paramsIdOf, type Kind as HeKind }
 export { EncryptedVector, decryptVector, encryptVector } from "./vector.ts";
 export { aggregateEncrypted, decryptAggregate, encryptUpdate } from "./aggregate.ts";
 export { EncryptedLinearLayer, decryptLinearOutput, encryptLinearInput, linearPlan, type LinearPlan } from "./linear.ts";
+export { openSecretKey, sealKeyBundle, type SealingCipher, type StoredKeyBundle } from "./keystore.ts";

@@ -18,3 +18,4 @@ export { TlsTransport, parseEndpoint, type Endpoint } from "./net/tls-transport.
 export { startDealer, type DealerServer } from "./net/dealer-server.ts";
 export { connectDealer } from "./net/dealer-client.ts";
 export { runParty, type PartyOptions } from "./party.ts";
+export { mpcLedgerEvent } from "./audit.ts";
