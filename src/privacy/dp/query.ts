@@ -12,7 +12,7 @@ export const DpQuerySchema = z
     column: z.string().min(1).optional(),
     /** Clamping bounds [lower, upper] of the column's values. */
     bounds: z.tuple([z.number(), z.number()]).optional(),
-    epsilon: z.number().gt(0).max(100),
+    epsilon: z.number().gt(0).min(1e-6, "must be at least 1e-6").max(100),
     delta: z.number().min(0).lt(1).default(0),
     /** laplace: pure ε-DP (default); gaussian: (ε, δ)-DP, count and histogram only. */
     mechanism: z.enum(["laplace", "gaussian"]).default("laplace"),

@@ -10,8 +10,14 @@ export interface Rational {
 
 const BITS = 20;
 
+const MAX = 2 ** 52;
+const MIN = 2 ** -40;
+
 function check(field: string, x: number): void {
   if (!Number.isFinite(x) || x <= 0) throw new InvalidArgumentError(field, `must be a finite number > 0, got ${x}`);
+  // Beyond these the exact integer samplers would need integers past 2^53 for every draw.
+  if (x > MAX) throw new InvalidArgumentError(field, `is ${x}, above the exact samplers' limit of 2^52; use a larger ε or smaller bounds`);
+  if (x < MIN) throw new InvalidArgumentError(field, `is ${x}, below the exact samplers' limit of 2^-40`);
 }
 
 /** The smallest rational num/den ≥ x with den a power of two and num < 2^21 (or den = 1 for big x). */
