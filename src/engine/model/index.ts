@@ -8,3 +8,7 @@ export { ropeTable, ropeVector, type RopeTable } from "./rope.ts";
 export { measureTrainThroughput, type ThroughputResult } from "./throughput.ts";
 export { sampleToken, type SamplingOptions } from "./sampling.ts";
 export { Prng } from "./prng.ts";
+// Building blocks, for model variants that re-run the forward with hooks (DP per-example clipping).
+export { attention } from "./attention.ts";
+export { applyRope } from "./rope.ts";
+export { crossEntropy, embedding, linear, rmsNorm, swiglu } from "./ops.ts";
