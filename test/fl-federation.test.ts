@@ -10,8 +10,7 @@ import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
 import { trainBpe } from "../src/engine/tokenizer/index.ts";
 import { createCa, issueCertificate } from "../src/security/pki/index.ts";
-import { TlsClient } from "../src/learning/fl/transport.ts";
-import { loadCredential } from "../src/learning/fl/index.ts";
+import { TlsClient, loadCredential } from "../src/learning/fl/index.ts";
 import { tempDir } from "./helpers/tmp.ts";
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));

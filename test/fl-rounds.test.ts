@@ -7,10 +7,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { trainBpe } from "../src/engine/tokenizer/index.ts";
-import { Coordinator, loadCredential, provisionFederation, validateFederation } from "../src/learning/fl/index.ts";
-import { encodeSecureUpdate } from "../src/learning/fl/secure-update.ts";
-import { TlsClient } from "../src/learning/fl/transport.ts";
-import { taskSchema, type RoundTask } from "../src/learning/fl/wire.ts";
+import { Coordinator, TlsClient, commitmentDigest, encodeSecureUpdate, loadCredential, provisionFederation, roundAuditEvent, taskSchema, validateFederation, type RoundTask } from "../src/learning/fl/index.ts";
+import { SecurityKernel, verifyLedger } from "../src/security/index.ts";
 import { SecAggClient, type ClientMessage } from "../src/learning/secagg/index.ts";
 import { tempDir } from "./helpers/tmp.ts";
 
@@ -67,6 +65,8 @@ test("silent sites time out and are recovered; below t a round aborts and the ne
     timeouts: { stageMs: 800, trainMs: 800, pollMs: 500 }, out: join(dir, "out"),
   });
   const coord = await Coordinator.create(config, () => {});
+  const kernel = SecurityKernel.open({ dataDir: join(dir, "data"), env: {} });
+  coord.onRound = (r) => kernel.ledger.append(roundAuditEvent(config.name, r));
   const url = await coord.listen();
   const late: ClientMessage[] = [];
   // s4 goes silent after sharing in round 1 (must be recovered); s2 and s3 stay silent at round 2's
@@ -94,7 +94,15 @@ test("silent sites time out and are recovered; below t a round aborts and the ne
     const s4 = new TlsClient(url, await loadCredential(kit.sites.s4!, "site"));
     await assert.rejects(s4.post("/fl/v1/submit", { v: 1, type: "secagg", site: "s4", roundId: r1!.roundId, msg: late[0]! }), /stale message/);
     s4.close();
+    // Every round is on the audit ledger: participants, a commitment to their masked updates, the aggregate hash.
+    const events = kernel.ledger.tail(3);
+    assert.deepEqual(events.map((e) => [e.action, e.decision, e.detail?.round]), [["fl.round", "info", 1], ["fl.round", "deny", 2], ["fl.round", "info", 3]]);
+    assert.equal(events[0]!.detail?.participants, "s1,s2,s3");
+    assert.equal(events[0]!.inputHash, commitmentDigest(r1!));
+    assert.equal(events[0]!.outputHash, r1!.aggregateSha256);
+    assert.equal(verifyLedger(kernel.ledger).ok, true);
   } finally {
     await coord.close();
+    kernel.close();
   }
 });

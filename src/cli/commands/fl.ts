@@ -1,19 +1,25 @@
 // `llmos fl serve | join | provision`: the federated-learning coordinator, a site, and the startup
 // kits (CA and per-site credentials) for mutual TLS between them.
+import { existsSync } from "node:fs";
 import { InvalidArgumentError } from "../../errors/index.ts";
-import { Coordinator, joinFederation, loadFederation, provisionFederation } from "../../learning/fl/index.ts";
+import { Coordinator, joinFederation, loadFederation, provisionFederation, roundAuditEvent } from "../../learning/fl/index.ts";
+import { DATA_DIR_FLAG, SecurityKernel, dataDirFrom, dbPathOf } from "../../security/index.ts";
 import { parseFlags } from "../args.ts";
 import type { Command } from "../command.ts";
 
 export const flServeCommand: Command = {
   path: ["fl", "serve"],
   summary: "Run a federated-learning coordinator (HTTPS with mutual TLS)",
-  usage: "llmos fl serve --config federation.yaml [--json]",
+  usage: "llmos fl serve --config federation.yaml [--data-dir DIR] [--json]\n  Each round goes on the audit ledger of DIR (default ~/.llmos) when its llmos.db exists.",
   async run(argv, ctx) {
-    const { values } = parseFlags(argv, { config: { type: "string" }, json: { type: "boolean" } }, false);
+    const { values } = parseFlags(argv, { config: { type: "string" }, json: { type: "boolean" }, ...DATA_DIR_FLAG }, false);
     if (!values.config) throw new InvalidArgumentError("--config", "give the federation's YAML file");
     const config = await loadFederation(values.config);
     const coord = await Coordinator.create(config, (line) => ctx.stderr.write(`${line}\n`));
+    const dataDir = dataDirFrom(values["data-dir"]);
+    const kernel = existsSync(dbPathOf(dataDir)) ? SecurityKernel.open({ dataDir }) : undefined;
+    if (kernel) coord.onRound = (r) => kernel.ledger.append(roundAuditEvent(config.name, r));
+    else ctx.stderr.write(`no audit ledger at ${dataDir}; rounds are recorded in ${config.out}/summary.json only\n`);
     const url = await coord.listen();
     ctx.stdout.write(`listening on ${url}\n`);
     try {
@@ -23,6 +29,7 @@ export const flServeCommand: Command = {
       return summary.rounds.every((r) => r.aborted) ? 1 : 0;
     } finally {
       await coord.close();
+      kernel?.close();
     }
   },
 };

@@ -49,6 +49,9 @@ export class Coordinator {
   private maxRate = 0;
   private tls?: TlsServer;
 
+  /** Called with each finished round (the serve command appends it to the audit ledger). */
+  onRound?: (record: RoundRecord) => void;
+
   private constructor(readonly config: FederationConfig, readonly model: LlamaConfig, readonly tokenizer: BpeTokenizer, initial: Float32Array, readonly log: (line: string) => void) {
     this.global = initial;
   }
@@ -209,6 +212,7 @@ export class Coordinator {
       const record = await runRound(this, round, roundId, selected);
       record.modelSha256 = sha256Hex(this.global);
       if (dp && !record.aborted) record.dp = dp;
+      this.onRound?.(record);
       summary.rounds.push(record);
       this.log(`round ${round}: ${record.aborted ? `aborted (${record.aborted})` : `aggregated ${record.survivors.length} of ${selected.length} sites`}${record.recovered.length ? `, recovered from dropout of ${record.recovered.join(", ")}` : ""}${record.meanLossBefore !== undefined ? `, site loss ${record.meanLossBefore.toFixed(4)}` : ""}`);
       await writeFileAtomic(join(c.out, "summary.json"), `${JSON.stringify({ ...summary, finalSha256: sha256Hex(this.global) }, null, 2)}\n`);
