@@ -162,7 +162,7 @@ export const PATTERNS: PatternRecognizer[] = [
     regex: /\b\d{8,17}\b/g,
     score: 0.05,
     context: ["account", "acct", "bank", "checking", "savings", "routing", "iban", "deposit"],
-    contextBoost: 0.5,
+    contextBoost: 0.7,
   },
   {
     name: "phone",

@@ -1,0 +1,126 @@
+// The response side of the guard over the runtime's stream: maps pseudonyms back for the caller and
+// scans the model's own output for new PII, across chunk boundaries. Holds back at most as many
+// characters as the longest surrogate (so a surrogate split over two chunks is still found) and
+// fails closed: if the guard throws, the stream ends with an error part and the held text is dropped.
+import { LlmosError } from "../../errors/index.ts";
+import type { StreamPart } from "../../runtime/stream.ts";
+import { anonymize } from "./anonymize.ts";
+import type { Analyzer } from "./analyzer.ts";
+import { actionFor, type PiiPolicy } from "./policy.ts";
+import type { PseudonymMap } from "./pseudonyms.ts";
+import type { Finding } from "./types.ts";
+
+export class PiiGuardError extends LlmosError {
+  constructor(cause: unknown) {
+    super("pii_guard_failed", 500, "the PII guard failed on the model's output; the response was stopped so that no unchecked text reaches the client", { cause });
+  }
+}
+
+export interface StreamGuardOptions {
+  pseudonyms: PseudonymMap;
+  /** Map surrogates back to the caller's originals (the policy's reidentify). */
+  reidentify: boolean;
+  /** Scan the output for PII the model produced itself, and apply the policy to it. */
+  analyzer?: Analyzer;
+  policy?: PiiPolicy;
+  /**
+   * Extra characters held back for the output scan (default 0: the holdback is the longest
+   * surrogate). Raise it to catch e-mail addresses and numbers the model splits over chunks.
+   */
+  minHoldback?: number;
+}
+
+/** Processes one settled piece of text: output scan, then re-identification. */
+function settle(text: string, o: StreamGuardOptions): string {
+  let out = text;
+  if (o.analyzer && o.policy) {
+    const surrogates = new Set(o.pseudonyms.surrogates());
+    const acted: Finding[] = [];
+    const operators: Record<string, { type: "redact" | "pseudonymize"; with?: string }> = {};
+    for (const f of o.analyzer.analyze(out)) {
+      if (surrogates.has(out.slice(f.start, f.end))) continue;
+      const a = actionFor(o.policy, f.type);
+      if (a === "allow") continue;
+      acted.push(f);
+      // "block" on output: the value is removed rather than the whole answer refused.
+      operators[f.type] = a === "pseudonymize" ? { type: "pseudonymize" } : { type: "redact", with: `<${f.type}>` };
+    }
+    if (acted.length) out = anonymize(out, acted, { operators, pseudonyms: o.pseudonyms }).text;
+  }
+  return o.reidentify ? o.pseudonyms.reidentify(out) : out;
+}
+
+/**
+ * Where the settled part of `buf` ends: `hold` characters back (a surrogate's prefix at the end is
+ * always inside the held part when `hold` ≥ the longest surrogate), never inside a surrogate.
+ */
+function safeCut(buf: string, hold: number, map: PseudonymMap): number {
+  let cut = Math.max(0, buf.length - hold);
+  // Do not end a settled piece in the middle of a word: the output scan needs whole words.
+  while (cut > 0 && cut < buf.length && /[\p{L}\p{N}@._-]/u.test(buf[cut - 1]!) && buf.length - cut < hold) cut--;
+  // A whole surrogate that straddles the cut is settled with it (it is complete, so it maps back).
+  for (let moved = true; moved; ) {
+    moved = false;
+    for (const s of map.surrogates()) {
+      for (let i = buf.indexOf(s, Math.max(0, cut - s.length + 1)); i >= 0 && i < cut; i = buf.indexOf(s, i + 1)) {
+        if (i + s.length > cut) {
+          cut = i + s.length;
+          moved = true;
+        }
+      }
+    }
+  }
+  return cut;
+}
+
+function guarded(text: string, options: StreamGuardOptions): string {
+  try {
+    return settle(text, options);
+  } catch (cause) {
+    throw new PiiGuardError(cause);
+  }
+}
+
+export async function* guardStream(source: AsyncIterable<StreamPart>, options: StreamGuardOptions): AsyncIterable<StreamPart> {
+  let buf = "";
+  const min = options.minHoldback ?? 0;
+  const it = source[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      let step: IteratorResult<StreamPart>;
+      try {
+        step = await it.next();
+      } catch (error) {
+        // The runtime failed: pass its error on; the unchecked buffer is dropped.
+        yield { type: "error", error: error instanceof Error ? error : new Error(String(error)) };
+        return;
+      }
+      if (step.done) break;
+      const part = step.value;
+      if (part.type === "text-delta") {
+        buf += part.text;
+        const cut = safeCut(buf, Math.max(min, options.pseudonyms.longestSurrogate), options.pseudonyms);
+        if (cut > 0) {
+          const text = guarded(buf.slice(0, cut), options);
+          buf = buf.slice(cut);
+          if (text) yield { type: "text-delta", text };
+        }
+        continue;
+      }
+      if (buf) {
+        const text = guarded(buf, options);
+        buf = "";
+        if (text) yield { type: "text-delta", text };
+      }
+      yield part;
+    }
+    if (buf) {
+      const text = guarded(buf, options);
+      if (text) yield { type: "text-delta", text };
+    }
+  } catch (error) {
+    // Fail closed: the unchecked buffer is dropped and the consumer sees an error part.
+    await it.return?.();
+    yield { type: "error", error: error instanceof PiiGuardError ? error : new PiiGuardError(error) };
+  }
+}

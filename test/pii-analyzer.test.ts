@@ -1,0 +1,97 @@
+// The analyzer: every entity type, offsets, context, overlaps, allow/deny lists and custom recognizers.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Analyzer, ENTITY_TYPES, type Finding } from "../src/privacy/pii/index.ts";
+import { InvalidArgumentError } from "../src/errors/index.ts";
+
+const analyzer = new Analyzer();
+const found = (text: string, a = analyzer) => a.analyze(text).map((f) => [f.type, text.slice(f.start, f.end)]);
+const has = (text: string, type: string, value: string, a = analyzer) =>
+  assert.ok(found(text, a).some(([t, v]) => t === type && v === value), `${type} '${value}' in ${JSON.stringify(found(text, a))}`);
+
+test("finds each pattern entity type with exact offsets", () => {
+  has("Mail me at jane.doe@example.org today", "EMAIL_ADDRESS", "jane.doe@example.org");
+  has("Call +44 20 7946 0958 or (212) 555-0199.", "PHONE_NUMBER", "+44 20 7946 0958");
+  has("Call +44 20 7946 0958 or (212) 555-0199.", "PHONE_NUMBER", "(212) 555-0199");
+  has("card 4111 1111 1111 1111 expires soon", "CREDIT_CARD", "4111 1111 1111 1111");
+  has("IBAN GB82 WEST 1234 5698 7654 32 please", "IBAN_CODE", "GB82 WEST 1234 5698 7654 32");
+  has("my ssn is 123-45-6788.", "US_SSN", "123-45-6788");
+  has("from 192.168.10.20 and 2001:db8::ff00:42:8329", "IP_ADDRESS", "192.168.10.20");
+  has("from 192.168.10.20 and 2001:db8::ff00:42:8329", "IP_ADDRESS", "2001:db8::ff00:42:8329");
+  has("device 00:1A:2B:3C:4D:5E joined", "MAC_ADDRESS", "00:1A:2B:3C:4D:5E");
+  has("see https://example.com/a?b=1 now", "URL", "https://example.com/a?b=1");
+  has("Meet on March 3, 2021 at noon", "DATE_TIME", "March 3, 2021");
+  has("send to 1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2 now", "CRYPTO", "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2");
+  has("passport number 912345678", "US_PASSPORT", "912345678");
+  has("driver's license D1234567 expired", "US_DRIVER_LICENSE", "D1234567");
+  has("bank account number 12345678901", "US_BANK_NUMBER", "12345678901");
+  has("NHS number 943 476 5919", "UK_NHS", "943 476 5919");
+  has("I am 42 years old", "AGE", "42");
+  has("key sk-proj-abcdefghijklmnopqrstuvwxyz012345", "SECRET", "sk-proj-abcdefghijklmnopqrstuvwxyz012345");
+  has("token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U", "SECRET", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U");
+});
+
+test("finds names, places and organisations", () => {
+  has("My name is John Smith and I live in Paris.", "PERSON", "John Smith");
+  has("My name is John Smith and I live in Paris.", "LOCATION", "Paris");
+  has("She moved to Germany last year.", "LOCATION", "Germany");
+  has("He works at Acme Corp. in Boston.", "ORGANIZATION", "Acme Corp");
+  has("Ship it to 12 Baker Street, London", "LOCATION", "12 Baker Street, London");
+});
+
+test("every type the issue lists is a known entity type", () => {
+  assert.equal(ENTITY_TYPES.length, 19);
+});
+
+test("offsets are JavaScript string indices, end exclusive, also after astral characters", () => {
+  const text = "😀😀 write to a@b.co";
+  const f = analyzer.analyze(text).find((x) => x.type === "EMAIL_ADDRESS")!;
+  assert.equal(text.slice(f.start, f.end), "a@b.co");
+  assert.equal(f.end, text.length);
+});
+
+test("checksums reject look-alikes and context words raise scores", () => {
+  assert.ok(!found("order 4111 1111 1111 1112 shipped").some(([t]) => t === "CREDIT_CARD"));
+  const plain = analyzer.analyze("ref 123456789").filter((f) => f.type === "US_SSN");
+  assert.equal(plain.length, 0, "nine bare digits are not an SSN without context");
+  has("SSN: 123456788", "US_SSN", "123456788");
+  const score = (t: string) => analyzer.analyze(t).find((f) => f.type === "CREDIT_CARD")!.score;
+  assert.ok(score("my credit card is 4111111111111111") > score("number 4111111111111111"));
+});
+
+test("overlaps resolve to one finding per span: an e-mail is not also a name or a URL", () => {
+  const f = analyzer.analyze("write to John.Smith@example.com");
+  assert.deepEqual(f.map((x) => x.type), ["EMAIL_ADDRESS"]);
+  for (let i = 1; i < f.length; i++) assert.ok(f[i]!.start >= f[i - 1]!.end);
+});
+
+test("allow-list, deny-list, entity filter and threshold from the tenant config", () => {
+  const a = new Analyzer({ allow: ["support@example.com"], deny: [{ type: "PERSON", values: ["Zorblax"] }], threshold: 0.5 });
+  const f = found("Zorblax wrote to support@example.com and bob@example.com", a);
+  assert.deepEqual(f, [["PERSON", "Zorblax"], ["EMAIL_ADDRESS", "bob@example.com"]]);
+  const only = new Analyzer({ entities: ["EMAIL_ADDRESS"] });
+  assert.deepEqual(found("John Smith, john@example.com, 4111 1111 1111 1111", only).map(([t]) => t), ["EMAIL_ADDRESS"]);
+});
+
+test("custom recognizers: regex + context + named validator", () => {
+  const a = new Analyzer({
+    recognizers: [
+      { name: "employee", type: "EMPLOYEE_ID", pattern: "\\bEMP-\\d{6}\\b", score: 0.3, context: ["employee"], contextBoost: 0.5 },
+      { name: "acct", type: "ACCOUNT_CARD", pattern: "\\b\\d{16}\\b", score: 0.9, validator: "luhn" },
+    ],
+  });
+  has("employee EMP-123456 joined", "EMPLOYEE_ID", "EMP-123456", a);
+  assert.ok(!found("ticket EMP-123456", a).some(([t]) => t === "EMPLOYEE_ID"), "below threshold without context");
+  assert.ok(!found("x 4111111111111112 y", a).some(([t]) => t === "ACCOUNT_CARD"));
+});
+
+test("invalid config is rejected with the field named", () => {
+  assert.throws(() => new Analyzer({ threshold: 2 }), (e: unknown) => e instanceof InvalidArgumentError && /threshold/.test(e.message));
+  assert.throws(() => new Analyzer({ recognizers: [{ name: "x", type: "X_Y", pattern: "(" }] }), /recognizers\.0\.pattern/);
+  assert.throws(() => new Analyzer({ recognizers: [{ name: "x", type: "lower", pattern: "a" }] }), /recognizers\.0\.type/);
+});
+
+test("findings carry type, start, end and score only", () => {
+  const f: Finding = analyzer.analyze("a@b.co")[0]!;
+  assert.deepEqual(Object.keys(f).sort(), ["end", "score", "start", "type"]);
+});
