@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { bernoulliExpNeg } from "./bernoulli.ts";
-import { gaussianNoiseFloat32, laplaceMechanism, sampleLaplace } from "./continuous.ts";
+import { gaussianNoiseFloat32, laplaceMechanism, sampleGaussian, sampleLaplace } from "./continuous.ts";
 import { discreteLaplaceHalfWidth, discreteLaplaceTail, sampleDiscreteGaussian, sampleDiscreteLaplace } from "./discrete.ts";
 import { rationalAtLeast } from "./rational.ts";
 import { assertReleaseRng, RandomSource } from "./rng.ts";
@@ -113,8 +113,7 @@ test("discrete Gaussian with a large σ (bigint acceptance path) has the right v
 
 test("Bernoulli(exp(-γ)) is exact for rational γ below and above 1", () => {
   const rng = RandomSource.seededForTests(SEED);
-  for (const [num, den] of [[1, 3], [7, 2], [0, 1]] as const) {
-    const n = 200000;
+  for (const [num, den, n] of [[1, 3, N], [7, 2, 200000], [0, 1, 1000]] as const) {
     let hits = 0;
     for (let i = 0; i < n; i++) if (bernoulliExpNeg(rng, num, den)) hits++;
     const p = Math.exp(-num / den);
@@ -171,7 +170,7 @@ test("randomized response reports the truth with probability e^ε/(e^ε + k - 1)
   const rng = RandomSource.seededForTests(SEED);
   const k = 4;
   const eps = 1.2;
-  const n = 400000;
+  const n = N;
   const counts = new Array<number>(k).fill(0);
   for (let i = 0; i < n; i++) counts[randomizedResponse(rng, 2, k, eps)]!++;
   const pTrue = Math.exp(eps) / (Math.exp(eps) + k - 1);
@@ -185,7 +184,7 @@ test("exponential mechanism samples ∝ exp(ε u / 2Δ) (χ²)", () => {
   const rng = RandomSource.seededForTests(SEED);
   const utilities = [0, -1, -2, -5, -3, 0, -8];
   const eps = 1.5;
-  const n = 300000;
+  const n = N;
   const counts = new Array<number>(utilities.length).fill(0);
   for (let i = 0; i < n; i++) counts[exponentialMechanism(rng, utilities, 1, eps)]!++;
   // ε is rounded down to a 20-bit rational inside; use the same value for the expected law.
@@ -197,11 +196,45 @@ test("exponential mechanism samples ∝ exp(ε u / 2Δ) (χ²)", () => {
   assert.ok(stat < chi2Critical(utilities.length - 1), `χ² ${stat}`);
 });
 
-test("report-noisy-max picks the clear winner most of the time", () => {
+test("report-noisy-max: 10^6 draws match the exact winner probabilities (χ²)", () => {
   const rng = RandomSource.seededForTests(SEED);
-  let wins = 0;
-  for (let i = 0; i < 2000; i++) if (reportNoisyMax(rng, [10, 40, 12], 1, 1) === 1) wins++;
-  assert.ok(wins > 1950);
+  const scores = [10, 12, 11];
+  const eps = 1;
+  const n = N;
+  const counts = [0, 0, 0];
+  for (let i = 0; i < n; i++) counts[reportNoisyMax(rng, scores, 1, eps)]!++;
+  // Exact law: noise is discrete Laplace of scale 2Δ/ε = 2; earlier index wins ties.
+  const r = Math.exp(-1 / 2);
+  const pmf = (z: number) => ((1 - r) / (1 + r)) * r ** Math.abs(z);
+  const cdf = (x: number) => { let c = 0; for (let z = -80; z <= x; z++) c += pmf(z); return c; }; // P(Z ≤ x)
+  const expected = scores.map((si, i) => {
+    let p = 0;
+    for (let z = -80; z <= 80; z++) {
+      const v = si + z;
+      let q = pmf(z);
+      scores.forEach((sj, j) => {
+        if (j < i) q *= cdf(v - sj - 1);
+        else if (j > i) q *= cdf(v - sj);
+      });
+      p += q;
+    }
+    return p;
+  });
+  assert.ok(Math.abs(expected.reduce((a, b) => a + b, 0) - 1) < 1e-9);
+  let stat = 0;
+  expected.forEach((p, i) => (stat += (counts[i]! - n * p) ** 2 / (n * p)));
+  assert.ok(stat < chi2Critical(2), `χ² ${stat}`);
+});
+
+test("lattice Gaussian noise: 10^6 draws pass KS against N(0, σ²)", () => {
+  const rng = RandomSource.seededForTests(SEED);
+  const sigma = 1.3;
+  const xs = new Float64Array(N);
+  for (let i = 0; i < N; i++) xs[i] = sampleGaussian(rng, sigma);
+  const m = moments(xs);
+  assert.ok(Math.abs(m.variance / (sigma * sigma) - 1) < 0.01);
+  const d = ksStatistic(xs, (x) => normalCdf(x / sigma));
+  assert.ok(d < KS_CRIT, `KS D = ${d}`);
 });
 
 test("the seeded source is reproducible and refused for releases; the CSPRNG is not", () => {
