@@ -18,4 +18,5 @@ export { BudgetExceededError } from "./errors.ts";
 export { checkSchema, loadTable, parseCsv, tableFromCsv, tableFromJsonl, type Table } from "./table.ts";
 export { DpQuerySchema, parseDpQuery, type DpQuery } from "./query.ts";
 export { executeQuery, type DpAnswer } from "./analytics.ts";
+export { boundContributions } from "./grouping.ts";
 export { runDpQuery, type DpQueryRequest, type DpQueryResult } from "./release.ts";
