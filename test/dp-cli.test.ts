@@ -77,6 +77,10 @@ test("dataset add, query until the budget runs out, list and budget", async () =
   assert.equal(b.by_user.find((u: { user: string }) => u.user === "bob").releases, 1);
   // Another tenant sees nothing.
   assert.equal((await cli("dp", "dataset", "budget", "people", "--tenant", "other", ...dd)).code, 2);
+  // Without --schema the column types are guessed from the file.
+  const guessed = await cli("dp", "dataset", "add", csv, "--id", "people2", "--epsilon", "1", "--json", ...dd);
+  assert.equal(guessed.code, 0, guessed.err);
+  assert.deepEqual(JSON.parse(guessed.out).schema, [{ name: "user", type: "string" }, { name: "age", type: "integer" }]);
   // A query file with an unknown column is refused, naming the field.
   writeFileSync(q, JSON.stringify({ type: "sum", column: "height", bounds: [0, 1], epsilon: 0.1 }));
   const bad = await cli("dp", "query", "--dataset", "people", "--query", q, ...dd);

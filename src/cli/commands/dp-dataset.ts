@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { homedir, userInfo } from "node:os";
 import { extname, join, resolve } from "node:path";
 import { InvalidArgumentError } from "../../errors/index.ts";
-import { checkSchema, DpBudgetStore, loadTable, type ColumnSpec, type ColumnType } from "../../privacy/dp/index.ts";
+import { checkSchema, DpBudgetStore, inferSchema, loadTable, type ColumnSpec, type ColumnType } from "../../privacy/dp/index.ts";
 import { numberFlag, parseFlags } from "../args.ts";
 import type { Command } from "../command.ts";
 
@@ -63,9 +63,10 @@ export const dpDatasetAddCommand: Command = {
   path: ["dp", "dataset", "add"],
   summary: "Register a CSV or JSONL dataset with a total (ε, δ) privacy budget",
   usage: [
-    "llmos dp dataset add <file.csv|file.jsonl> --id ID --schema 'col:type,…'|schema.json --epsilon E [--delta D]",
+    "llmos dp dataset add <file.csv|file.jsonl> --id ID --epsilon E [--delta D] [--schema 'col:type,…'|schema.json]",
     "       [--privacy-unit COLUMN] [--owner NAME] [--format csv|jsonl] [--tenant T] [--data-dir D] [--json]",
-    "  types: number, integer, string, boolean; --privacy-unit: the user-id column (default: each row is a unit)",
+    "  types: number, integer, string, boolean (guessed from the first 1000 rows without --schema)",
+    "  --privacy-unit: the user-id column (default: each row is a unit)",
     DIR_USAGE,
   ].join("\n"),
   async run(argv, ctx) {
@@ -81,14 +82,13 @@ export const dpDatasetAddCommand: Command = {
     });
     if (positionals.length !== 1) throw new InvalidArgumentError("file", "give exactly one CSV or JSONL file");
     if (!values.id) throw new InvalidArgumentError("--id", "is required");
-    if (!values.schema) throw new InvalidArgumentError("--schema", "is required");
     const epsilon = numberFlag("epsilon", values.epsilon);
     if (epsilon === undefined) throw new InvalidArgumentError("--epsilon", "is required");
     const delta = numberFlag("delta", values.delta) ?? 0;
     const source = resolve(positionals[0]!);
     const format = values.format ?? (extname(source).toLowerCase() === ".jsonl" ? "jsonl" : "csv");
     if (format !== "csv" && format !== "jsonl") throw new InvalidArgumentError("--format", `must be csv or jsonl, got '${format}'`);
-    const schema = schemaFrom(values.schema);
+    const schema = values.schema ? schemaFrom(values.schema) : inferSchema(source, format);
     const unit = values["privacy-unit"] ?? null;
     if (unit !== null && !schema.some((c) => c.name === unit)) throw new InvalidArgumentError("--privacy-unit", `column '${unit}' is not in the schema`);
     const table = loadTable(source, format, schema); // validates header, types and NaN before registering

@@ -15,7 +15,7 @@ export {
 } from "./accountant.ts";
 export { DpBudgetStore, type BudgetStatus, type ColumnSpec, type ColumnType, type DatasetRecord, type LedgerEntry } from "./budget.ts";
 export { BudgetExceededError } from "./errors.ts";
-export { checkSchema, loadTable, parseCsv, tableFromCsv, tableFromJsonl, type Table } from "./table.ts";
+export { checkSchema, inferSchema, loadTable, parseCsv, tableFromCsv, tableFromJsonl, type Table } from "./table.ts";
 export { DpQuerySchema, parseDpQuery, type DpQuery } from "./query.ts";
 export { executeQuery, type DpAnswer } from "./analytics.ts";
 export { boundContributions } from "./grouping.ts";

@@ -155,3 +155,33 @@ export function loadTable(path: string, format: "csv" | "jsonl", schema: ColumnS
   cache.set(key, { mtimeMs: st.mtimeMs, size: st.size, table });
   return table;
 }
+
+function typeOf(values: unknown[]): ColumnSpec["type"] {
+  const present = values.filter((v) => v !== null && v !== undefined && v !== "");
+  if (present.length === 0) return "string";
+  const asText = present.map((v) => String(v).trim());
+  if (asText.every((s) => /^(true|false)$/i.test(s))) return "boolean";
+  if (asText.every((s) => s !== "" && Number.isFinite(Number(s)))) return asText.every((s) => Number.isInteger(Number(s))) ? "integer" : "number";
+  return "string";
+}
+
+/** Guesses a schema from the first rows of a CSV or JSONL file (integer, number, boolean, else string). */
+export function inferSchema(path: string, format: "csv" | "jsonl", sampleRows = 1000): ColumnSpec[] {
+  const text = readFileSync(path, "utf8");
+  if (format === "csv") {
+    const rows = parseCsv(text.slice(0, 1 << 20), path);
+    const header = rows[0];
+    if (!header) throw new CorruptFileError(path, "is empty; a header row is required");
+    const body = rows.slice(1, 1 + sampleRows);
+    return header.map((name, i) => ({ name, type: typeOf(body.map((r) => r[i])) }));
+  }
+  const objects = text.split(/\r?\n/).filter((l) => l.trim() !== "").slice(0, sampleRows).map((l, i) => {
+    try {
+      return JSON.parse(l) as Record<string, unknown>;
+    } catch (cause) {
+      throw new CorruptFileError(path, `line ${i + 1} is not valid JSON`, { cause });
+    }
+  });
+  const names = [...new Set(objects.flatMap((o) => Object.keys(o)))];
+  return names.map((name) => ({ name, type: typeOf(objects.map((o) => o[name])) }));
+}
