@@ -6,7 +6,7 @@ export { addProximalGradient, proximalTerm } from "./proximal.ts";
 export { clipL2, flattenWeights, l2Norm, unflattenWeights } from "./vector.ts";
 export { clientLevelEpsilon, noisyMean, type ClientDpCost } from "./dp.ts";
 export { decodeSecureSum, encodeSecureUpdate, type SecureEncoding } from "./secure-update.ts";
-export { federationSchema, loadFederation, validateFederation, type FederationConfig, type LocalConfig } from "./config.ts";
+export { federationSchema, localSchema, loadFederation, validateFederation, type FederationConfig, type LocalConfig } from "./config.ts";
 export { loadCredential, provisionFederation, type FlCredential, type ProvisionOptions } from "./credentials.ts";
 export { Coordinator, type FederationSummary } from "./coordinator.ts";
 export type { RoundRecord } from "./round.ts";
