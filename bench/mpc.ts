@@ -4,18 +4,10 @@
 // operands, secure sum/mean jobs; CKKS encrypt/add/multiply/decrypt of 10^6 floats, encrypted
 // aggregation of a 100k-entry update over 8 clients, and an encrypted 10×128 linear layer.
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { aggregateEncrypted, CkksContext, decryptAggregate, decryptLinearOutput, decryptVector, disposeKeys, EncryptedLinearLayer, encryptLinearInput, encryptUpdate, encryptVector, linearPlan } from "../src/privacy/he/index.ts";
-import { connectDealer, createMpcCredentials, encodeFixed, jobHash, lessThanZero, loadCredentials, parseJob, runJob, Session, startDealer, TlsTransport } from "../src/privacy/mpc/index.ts";
-
-async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: n }, () => new Promise<ReturnType<typeof createServer>>((r) => { const s = createServer(); s.listen(0, "127.0.0.1", () => r(s)); })));
-  const ports = servers.map((s) => (s.address() as AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
-}
+import { connectDealer, freeListenPorts, createMpcCredentials, encodeFixed, jobHash, lessThanZero, loadCredentials, parseJob, runJob, Session, startDealer, TlsTransport } from "../src/privacy/mpc/index.ts";
 
 async function timed<T>(f: () => Promise<T>): Promise<[T, number]> {
   const t = performance.now();
@@ -30,7 +22,7 @@ async function mpcBench(dir: string) {
   await createMpcCredentials(dir, 3);
   const creds = [0, 1, 2].map((i) => loadCredentials(join(dir, `party-${i}.json`)));
   const dealer = await startDealer({ host: "127.0.0.1", port: 0, credentials: loadCredentials(join(dir, "dealer.json")) });
-  const ports = await freePorts(3);
+  const ports = await freeListenPorts(3);
   const peers = ports.map((port) => ({ host: "127.0.0.1", port }));
   const sumJob = parseJob({ id: "bench-sum", parties: 3, protocol: "sum", inputs: [0, 1, 2], outputTo: [0], params: { length: 1000 } });
   const hash = jobHash(sumJob);

@@ -3,25 +3,17 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createMpcCredentials, loadCredentials, parseJob, plainRegression, runParty, startDealer, type DealerServer, type MpcCredentials } from "../src/privacy/mpc/index.ts";
+import { createMpcCredentials, freeListenPorts, loadCredentials, parseJob, plainRegression, runParty, startDealer, type DealerServer, type MpcCredentials } from "../src/privacy/mpc/index.ts";
 
 let dir = "";
 let dealer: DealerServer;
 let creds: MpcCredentials[] = [];
 
-async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: n }, () => new Promise<ReturnType<typeof createServer>>((r) => { const s = createServer(); s.listen(0, "127.0.0.1", () => r(s)); })));
-  const ports = servers.map((s) => (s.address() as AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
-}
-
 async function run(raw: unknown, inputs: unknown[]) {
   const job = parseJob(raw);
-  const peers = (await freePorts(3)).map((port) => ({ host: "127.0.0.1", port }));
+  const peers = (await freeListenPorts(3)).map((port) => ({ host: "127.0.0.1", port }));
   const outcomes = await Promise.all([0, 1, 2].map((id) => runParty({ id, peers, job, input: inputs[id], credentials: creds[id]!, dealer: { host: "127.0.0.1", port: dealer.address().port }, timeoutMs: 10_000 })));
   return outcomes.map((o) => o.output);
 }

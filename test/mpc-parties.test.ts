@@ -5,10 +5,9 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { plainForward } from "../src/privacy/mpc/index.ts";
+import { freeListenPorts, plainForward } from "../src/privacy/mpc/index.ts";
 
 const ENTRY = new URL("../src/privacy/mpc/main.ts", import.meta.url).pathname;
 let dir = "";
@@ -17,16 +16,6 @@ let dealerAddr = "";
 
 function node(args: string[]): ChildProcess {
   return spawn(process.execPath, ["--import", "tsx", ENTRY, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-}
-
-async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: n }, () => new Promise<ReturnType<typeof createServer>>((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => resolve(s));
-  })));
-  const ports = servers.map((s) => (s.address() as AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
 }
 
 function finished(p: ChildProcess): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -38,7 +27,7 @@ function finished(p: ChildProcess): Promise<{ code: number; stdout: string; stde
 }
 
 async function runParties(jobs: unknown[], inputs: (unknown | undefined)[]) {
-  const ports = await freePorts(3);
+  const ports = await freeListenPorts(3);
   const peers = ports.map((p) => `127.0.0.1:${p}`).join(",");
   const procs = jobs.map((job, id) => {
     const jobFile = join(dir, `job-${id}-${Date.now()}.json`);

@@ -24,11 +24,11 @@ function required(name: string, v: string | undefined): string {
 export const mpcPartyCommand: Command = {
   path: ["mpc", "party"],
   summary: "Run one party of a secure multi-party computation job (mutual TLS to peers and dealer)",
-  usage: "llmos mpc party --id N --peers host:port,host:port,... --dealer host:port --credentials party-N.json --job job.json [--input input.json] [--out result.json] [--audit audit.jsonl] [--timeout-ms 30000]",
+  usage: "llmos mpc party --id N --peers host:port,host:port,... --dealer host:port --credentials party-N.json --job job.json [--input input.json] [--out result.json] [--audit audit.jsonl] [--timeout-ms 30000] [--job-timeout-ms 600000]",
   async run(argv, ctx) {
     const { values } = parseFlags(argv, {
       id: { type: "string" }, peers: { type: "string" }, dealer: { type: "string" }, credentials: { type: "string" },
-      job: { type: "string" }, input: { type: "string" }, out: { type: "string" }, audit: { type: "string" }, "timeout-ms": { type: "string" },
+      job: { type: "string" }, input: { type: "string" }, out: { type: "string" }, audit: { type: "string" }, "timeout-ms": { type: "string" }, "job-timeout-ms": { type: "string" },
     }, false);
     const id = intFlag("id", required("id", values.id))!;
     const peers = required("peers", values.peers).split(",").map((p) => parseEndpoint(p, "--peers"));
@@ -40,6 +40,7 @@ export const mpcPartyCommand: Command = {
       dealer: parseEndpoint(required("dealer", values.dealer), "--dealer"),
       credentials: loadCredentials(required("credentials", values.credentials)),
       timeoutMs: intFlag("timeout-ms", values["timeout-ms"], 1),
+      jobTimeoutMs: intFlag("job-timeout-ms", values["job-timeout-ms"], 1),
       record: auditPath ? (e) => appendFileSync(auditPath, `${JSON.stringify(e)}\n`) : undefined,
     });
     const text = `${JSON.stringify({ party: id, output: outcome.output, audit: outcome.audit })}\n`;

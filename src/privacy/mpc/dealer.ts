@@ -35,7 +35,8 @@ export function requestShape(req: PreprocessingRequest): { field: number; words:
   }
 }
 
-const MAX_ELEMENTS = 50_000_000;
+// One request's cap (field elements; words count a quarter): bounds the dealer's memory per request.
+const MAX_ELEMENTS = 10_000_000;
 
 export function checkRequest(req: PreprocessingRequest): void {
   const { field, words } = requestShape(req);

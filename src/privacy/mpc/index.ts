@@ -19,3 +19,4 @@ export { startDealer, type DealerServer } from "./net/dealer-server.ts";
 export { connectDealer } from "./net/dealer-client.ts";
 export { runParty, type PartyOptions } from "./party.ts";
 export { mpcLedgerEvent } from "./audit.ts";
+export { freeListenPorts } from "./net/ports.ts";

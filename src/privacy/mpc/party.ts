@@ -19,7 +19,10 @@ export interface PartyOptions {
   /** This party's private input (ignored when the job names no input from it). */
   input: unknown;
   record?: (event: MpcAuditEvent) => void;
+  /** Deadline for connecting to the dealer and the peers (default 30 s). */
   timeoutMs?: number;
+  /** Deadline for the whole job once connected (default 10 min): a silent peer cannot hang a party. */
+  jobTimeoutMs?: number;
 }
 
 export async function runParty(opts: PartyOptions): Promise<JobOutcome> {
@@ -52,10 +55,16 @@ export async function runParty(opts: PartyOptions): Promise<JobOutcome> {
       throw e;
     }
     const session = new Session(net, dealer.preprocessing, DEFAULT_FIXED);
-    const outcome = await runJob(session, job, opts.input, opts.record);
-    // A last all-to-all round so no party closes its sockets while a peer still waits on its frames.
-    await session.open([0n]);
-    return outcome;
+    const mesh = net;
+    const timer = setTimeout(() => mesh.abort(new ProtocolAbortError("the job ran past its deadline")), opts.jobTimeoutMs ?? 600_000);
+    try {
+      const outcome = await runJob(session, job, opts.input, opts.record);
+      // A last all-to-all round so no party closes its sockets while a peer still waits on its frames.
+      await session.open([0n]);
+      return outcome;
+    } finally {
+      clearTimeout(timer);
+    }
   } catch (e) {
     if (e instanceof ProtocolAbortError || (e as { code?: string }).code) throw e;
     throw new ProtocolAbortError("unexpected failure", { cause: e });

@@ -13,7 +13,7 @@ import { encodeFrame, jsonPayload, parseJsonPayload, readFrames } from "./frames
 import { peerName } from "./tls-transport.ts";
 
 const HelloSchema = z.object({ party: z.number().int().min(0).max(15), jobHash: z.string().regex(/^[0-9a-f]{64}$/), parties: z.number().int().min(2).max(16) });
-const count = z.number().int().min(0).max(50_000_000);
+const count = z.number().int().min(0).max(10_000_000);
 const RequestSchema = z.object({
   counter: z.string().regex(/^\d{1,18}$/),
   req: z.discriminatedUnion("kind", [

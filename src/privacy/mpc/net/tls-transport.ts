@@ -68,7 +68,10 @@ export class TlsTransport implements Transport {
         if (tag !== "hello") return socket.destroy();
         const h = parseJsonPayload(payload) as Partial<Hello>;
         const j = typeof h.party === "number" ? h.party : -1;
-        const problem = j <= id || j >= n ? `party ${j} may not dial party ${id}` : peerName(socket) !== partyName(j) ? "certificate name does not match its party id" : helloOk(h, { party: j, jobHash, parties: n });
+        const problem = j <= id || j >= n ? `party ${j} may not dial party ${id}`
+          : peerName(socket) !== partyName(j) ? "certificate name does not match its party id"
+          : accepted.has(j) ? `party ${j} is already connected`
+          : helloOk(h, { party: j, jobHash, parties: n });
         if (problem) {
           socket.write(encodeFrame("refused", jsonPayload({ problem })));
           socket.end();
@@ -115,6 +118,11 @@ export class TlsTransport implements Transport {
     socket.on("close", () => {
       if (!this.closing) this.box.fail(new ProtocolAbortError(`connection to party ${j} was lost`));
     });
+  }
+
+  /** Fails every pending and future receive (e.g. the job's deadline passed); close() still follows. */
+  abort(error: Error): void {
+    this.box.fail(error);
   }
 
   send(to: number, tag: string, payload: Uint8Array): void {
