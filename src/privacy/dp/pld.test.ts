@@ -84,3 +84,28 @@ test("pldComposeDelta/Epsilon over mixed events: Gaussian + Laplace, and DP-SGD 
   assert.ok(Math.abs(e - 1) < 2e-3, `${e}`);
   assert.throws(() => pldComposeDelta([{ mechanism: { kind: "laplace", scale: 1 }, count: 0 }], 1), { field: "events[0].count" });
 });
+
+test("the generic subsampling lemma reproduces the closed-form subsampled Gaussian profiles", async () => {
+  const { gaussianProfile, subsampledAddProfile, subsampledProfiles, subsampledRemoveProfile } = await import("./pld.ts");
+  for (const [sigma, q] of [[0.5, 0.2], [1.5, 0.04]] as const) {
+    const [rem, add] = subsampledProfiles(gaussianProfile(sigma), q);
+    const remC = subsampledRemoveProfile(sigma, q);
+    const addC = subsampledAddProfile(sigma, q);
+    for (const e of [-0.5, -0.01, 0, 0.02, 0.3, 1, 2]) {
+      assert.ok(Math.abs(rem.delta(e) - remC.delta(e)) < 1e-12, `remove σ=${sigma} q=${q} ε=${e}`);
+      assert.ok(Math.abs(add.delta(e) - addC.delta(e)) < 1e-12, `add σ=${sigma} q=${q} ε=${e}`);
+    }
+  }
+});
+
+test("Poisson-subsampled Laplace: amplification by subsampling, ε ≤ log(1 + q(e^{1/b} - 1))", () => {
+  const b = 1;
+  const q = 0.1;
+  const bound = Math.log1p(q * Math.expm1(1 / b)); // Balle et al. 2018: pure DP amplified
+  const d = composedDelta({ kind: "poisson_laplace", scale: b, samplingRate: q }, 1, bound + 1e-3);
+  assert.ok(d < 1e-9, `${d}`);
+  assert.ok(composedDelta({ kind: "poisson_laplace", scale: b, samplingRate: q }, 1, bound - 0.02) > 0);
+  // Ten releases: tighter than ten times the amplified ε.
+  const tenDelta = composedDelta({ kind: "poisson_laplace", scale: b, samplingRate: q }, 10, 5 * bound);
+  assert.ok(tenDelta < 1e-3);
+});

@@ -11,7 +11,8 @@ import { logNormalSf, normalCdf, normalSf } from "./special.ts";
 export type PldMechanism =
   | { kind: "gaussian"; noiseMultiplier: number }
   | { kind: "laplace"; scale: number }
-  | { kind: "poisson_gaussian"; noiseMultiplier: number; samplingRate: number };
+  | { kind: "poisson_gaussian"; noiseMultiplier: number; samplingRate: number }
+  | { kind: "poisson_laplace"; scale: number; samplingRate: number };
 
 /** A discrete PLD: mass probs[i] at loss (offset + i)·h, plus mass at +∞. */
 export interface DiscretePld {
@@ -21,7 +22,8 @@ export interface DiscretePld {
   infinityMass: number;
 }
 
-interface Profile {
+/** A privacy profile δ(ε) of one adjacency direction, and the loss range outside which it is trivial. */
+export interface Profile {
   delta(eps: number): number;
   lo: number;
   hi: number;
@@ -29,7 +31,7 @@ interface Profile {
 
 const TAIL_Z = 9.5; // normal tails beyond 9.5σ carry < 1.1e-21 mass
 
-function gaussianProfile(sigma: number): Profile {
+export function gaussianProfile(sigma: number): Profile {
   // Balle & Wang 2018, Thm 8: δ(ε) = Φ(1/(2σ) - εσ) - e^ε Φ(-1/(2σ) - εσ).
   const mu = 1 / (2 * sigma * sigma);
   const sd = 1 / sigma;
@@ -41,7 +43,7 @@ function gaussianProfile(sigma: number): Profile {
   };
 }
 
-function laplaceProfile(b: number): Profile {
+export function laplaceProfile(b: number): Profile {
   // Loss of Lap(0,b) vs Lap(1,b) lies in [-1/b, 1/b]; δ(ε) = 1 - e^{(ε - 1/b)/2} inside.
   return {
     delta: (e) => (e >= 1 / b ? 0 : e <= -1 / b ? -Math.expm1(e) : -Math.expm1((e - 1 / b) / 2)),
@@ -51,7 +53,7 @@ function laplaceProfile(b: number): Profile {
 }
 
 // Poisson-subsampled Gaussian, "remove" direction: P = (1-q)N(0,σ²) + qN(1,σ²), Q = N(0,σ²).
-function subsampledRemoveProfile(sigma: number, q: number): Profile {
+export function subsampledRemoveProfile(sigma: number, q: number): Profile {
   const s2 = sigma * sigma;
   const xHi = 1 + TAIL_Z * sigma;
   return {
@@ -66,7 +68,7 @@ function subsampledRemoveProfile(sigma: number, q: number): Profile {
 }
 
 // "Add" direction: P = N(0,σ²), Q = (1-q)N(0,σ²) + qN(1,σ²).
-function subsampledAddProfile(sigma: number, q: number): Profile {
+export function subsampledAddProfile(sigma: number, q: number): Profile {
   const s2 = sigma * sigma;
   const xHi = TAIL_Z * sigma;
   return {
@@ -79,6 +81,32 @@ function subsampledAddProfile(sigma: number, q: number): Profile {
     lo: -Math.log1p(q * Math.expm1((2 * xHi - 1) / (2 * s2))),
     hi: -Math.log1p(-q),
   };
+}
+
+/**
+ * Poisson subsampling of any mechanism whose pair (P, Q) has a symmetric profile (Laplace, Gaussian):
+ * with γ = e^ε, remove: H_γ((1-q)Q + qP ‖ Q) = q·H_{1+(γ-1)/q}(P ‖ Q) for γ > 1-q, else 1-γ;
+ * add: H_γ(Q ‖ (1-q)Q + qP) = (1-γ(1-q))·H_{γq/(1-γ(1-q))}(Q ‖ P) for γ(1-q) < 1, else 0
+ * (Balle, Barthe, Gaboardi 2018, Thm 8; Zhu, Dong, Wang 2022, Lemma 5).
+ */
+export function subsampledProfiles(base: Profile, q: number): [Profile, Profile] {
+  const log1mq = Math.log1p(-q);
+  const remove: Profile = {
+    delta: (e) => (e <= log1mq ? -Math.expm1(e) : q * base.delta(Math.log1p(Math.expm1(e) / q))),
+    lo: log1mq,
+    hi: Math.log1p(q * Math.expm1(base.hi)),
+  };
+  const gLo = Math.exp(base.lo);
+  const add: Profile = {
+    delta: (e) => {
+      const g = Math.exp(e);
+      const rest = 1 - g * (1 - q);
+      return rest <= 0 ? 0 : rest * base.delta(Math.log((g * q) / rest));
+    },
+    lo: Math.log(gLo) - Math.log(q + gLo * (1 - q)),
+    hi: -log1mq,
+  };
+  return [remove, add];
 }
 
 function profilesOf(m: PldMechanism): Profile[] {
@@ -95,6 +123,12 @@ function profilesOf(m: PldMechanism): Profile[] {
       if (!(q > 0 && q <= 1)) throw new InvalidArgumentError("sampling_rate", `must be in (0, 1], got ${q}`);
       if (q === 1) return [gaussianProfile(s)];
       return [subsampledRemoveProfile(s, q), subsampledAddProfile(s, q)];
+    }
+    case "poisson_laplace": {
+      if (!(m.scale > 0)) throw new InvalidArgumentError("scale", `must be > 0, got ${m.scale}`);
+      if (!(m.samplingRate > 0 && m.samplingRate <= 1)) throw new InvalidArgumentError("sampling_rate", `must be in (0, 1], got ${m.samplingRate}`);
+      if (m.samplingRate === 1) return [laplaceProfile(m.scale)];
+      return subsampledProfiles(laplaceProfile(m.scale), m.samplingRate);
     }
   }
 }
