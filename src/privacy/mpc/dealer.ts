@@ -44,8 +44,8 @@ export function checkRequest(req: PreprocessingRequest): void {
   if (!Number.isSafeInteger(field) || !Number.isSafeInteger(words) || field < 0 || words < 0 || size > MAX_ELEMENTS) {
     throw new InvalidArgumentError("preprocessing", `request of ${field} elements and ${words} words is too large`);
   }
-  if ((req.kind === "trunc" || req.kind === "cmpmask") && !(req.m >= 1 && req.m < req.bits && req.bits <= 125)) {
-    throw new InvalidArgumentError("preprocessing", "mask bit widths must satisfy 1 ≤ m < bits ≤ 125");
+  if ((req.kind === "trunc" || req.kind === "cmpmask") && !(req.m >= 1 && req.m < req.bits && req.bits <= 126)) {
+    throw new InvalidArgumentError("preprocessing", "mask bit widths must satisfy 1 ≤ m < bits ≤ 126");
   }
 }
 

@@ -1,7 +1,8 @@
 // Arithmetic in the prime field F_p with p = 2^127 - 1 (the Mersenne prime M127), on BigInt.
-// Why this prime: fixed-point values live in a signed k-bit window (k ≤ 80, see fixed.ts) and the
-// statistically hiding masks of Catrina–Saxena truncation/comparison need 2^(k+κ+1) < p with κ = 40,
-// i.e. at least 121 bits; 2^61-1 would leave no headroom for a product of two 16-fractional-bit values.
+// Why this prime: fixed-point values live in a signed k-bit window (k = 86 for products before
+// truncation, see fixed.ts) and the statistically hiding masks of Catrina–Saxena truncation and
+// comparison need 2^k + 2^(k+κ) < p with κ = 40; 2^61-1 would leave no room for even one product of two
+// 16-fractional-bit values plus a 40-bit mask. Mersenne form also makes the choice easy to audit.
 import { randomBytes } from "node:crypto";
 import { InvalidArgumentError } from "../../errors/index.ts";
 

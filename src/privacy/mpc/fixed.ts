@@ -14,8 +14,10 @@ export interface FixedParams {
   kappa: number;
 }
 
-// 2^(truncBits + kappa + 1) = 2^121 < p = 2^127 - 1: the masked openings never wrap (Catrina–Saxena 2010, §3).
-export const DEFAULT_FIXED: FixedParams = { frac: 16, compareBits: 48, truncBits: 80, kappa: 40 };
+// A masked opening is a + 2^(k-1) + r < 2^k + 2^(k+κ); with k = truncBits = 86 and κ = 40 that is below
+// 2^127 - 1 = p, so it never wraps (Catrina–Saxena 2010, §3). Products (and dot products) must therefore
+// satisfy |x·y| < 2^(86-1-32) = 2^53 in real terms; compared values |x| < 2^31.
+export const DEFAULT_FIXED: FixedParams = { frac: 16, compareBits: 48, truncBits: 86, kappa: 40 };
 
 /** Largest |x| accepted as an input: comparisons must stay correct on it and on the difference of two inputs. */
 export function inputLimit(p: FixedParams = DEFAULT_FIXED): number {

@@ -127,3 +127,13 @@ test("comparison on 1000 random values across many packed words, including the r
   assert.deepEqual(r!.ltz, ex.map((x) => (x < 0 ? 1 : 0)));
   assert.deepEqual(r!.ge, ex.map((x, i) => (x >= ey[i]! ? 1 : 0)));
 });
+
+test("products up to the stated 2^53 range truncate correctly", async () => {
+  const xs = [3e7, -3e7, 1e8, 0.5];
+  const ys = [-1.2e8, -1.2e8, 9e7, 2 ** 29];
+  const [r] = await runLocal(3, async (s) => decodeFixed(await s.open(await s.mulFixed(await shared(s, 0, xs), await shared(s, 1, ys)))));
+  xs.forEach((x, i) => {
+    const want = x * ys[i]!;
+    assert.ok(Math.abs(r![i]! - want) <= Math.abs(want) * 1e-12 + 2 ** -15, `${r![i]} vs ${want}`);
+  });
+});

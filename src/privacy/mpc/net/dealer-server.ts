@@ -19,9 +19,9 @@ const RequestSchema = z.object({
   req: z.discriminatedUnion("kind", [
     z.object({ kind: z.literal("triple"), n: count }),
     z.object({ kind: z.literal("matrix"), m: count, k: count, p: count }),
-    z.object({ kind: z.literal("trunc"), n: count, m: z.number().int().min(1).max(120), bits: z.number().int().min(2).max(125) }),
+    z.object({ kind: z.literal("trunc"), n: count, m: z.number().int().min(1).max(120), bits: z.number().int().min(2).max(126) }),
     z.object({ kind: z.literal("btriple"), words: count }),
-    z.object({ kind: z.literal("cmpmask"), n: count, m: z.number().int().min(1).max(120), bits: z.number().int().min(2).max(125) }),
+    z.object({ kind: z.literal("cmpmask"), n: count, m: z.number().int().min(1).max(120), bits: z.number().int().min(2).max(126) }),
   ]),
 });
 
