@@ -6,10 +6,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LlamaCppModel, type ModelRuntime } from "../src/runtime/index.ts";
 import { sseData } from "../src/runtime/remote/index.ts";
-import { startServer } from "../test/helpers/server.ts";
+import { newAdminKey, serverEnv, startServer } from "../test/helpers/server.ts";
 
 const GGUF = "models/default/model.gguf";
-const KEY = "llmos_bench_key_0123456789abcdef";
+const KEY = newAdminKey();
 const MAX_TOKENS = 128;
 const PROMPTS = ["The state of the Union", "Our economy", "I ask the Congress to", "The people of this nation", "In the year ahead", "Our foreign policy", "The Treasury reports", "We must"];
 
@@ -85,7 +85,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     await rt.dispose();
   }
   const dir = mkdtempSync(join(tmpdir(), "llmos-bench-"));
-  const server = await startServer(["--data-dir", dir, "--slots", "16"], { LLMOS_API_KEY: KEY });
+  const server = await startServer(["--data-dir", dir, "--slots", "16"], serverEnv(KEY));
   const osRuns = new Map<number, Awaited<ReturnType<typeof level>>>();
   try {
     await overHttp(server.url, "warm up");

@@ -4,10 +4,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { startServer } from "./helpers/server.ts";
+import { newAdminKey, serverEnv, startServer } from "./helpers/server.ts";
 import { tempDir } from "./helpers/tmp.ts";
 
-const KEY = "llmos_load_test_key_0123456789ab";
+const KEY = newAdminKey();
 const dir = tempDir();
 
 const rssBytes = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) * 1024;
@@ -21,7 +21,7 @@ function stream(url: string, maxTokens: number): Promise<{ status: number; retry
 }
 
 test("a full queue answers 429 with Retry-After and the admitted requests complete", async () => {
-  const server = await startServer(["--data-dir", join(dir, "q"), "--slots", "1", "--max-queue", "2"], { LLMOS_API_KEY: KEY });
+  const server = await startServer(["--data-dir", join(dir, "q"), "--slots", "1", "--max-queue", "2"], serverEnv(KEY));
   try {
     const results = await Promise.all(Array.from({ length: 10 }, () => stream(server.url, 200)));
     const ok = results.filter((r) => r.status === 200);
@@ -41,7 +41,7 @@ test("a full queue answers 429 with Retry-After and the admitted requests comple
 
 test("64 concurrent streaming clients: zero 5xx, every stream completes, memory bounded", async () => {
   const seconds = Number(process.env.LLMOS_LOAD_SECONDS ?? 60);
-  const server = await startServer(["--data-dir", join(dir, "load")], { LLMOS_API_KEY: KEY });
+  const server = await startServer(["--data-dir", join(dir, "load")], serverEnv(KEY));
   try {
     await stream(server.url, 4); // load the model before measuring
     const baseline = rssBytes(server.process.pid!);

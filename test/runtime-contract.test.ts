@@ -7,7 +7,7 @@ import { train } from "../src/engine/train/index.ts";
 import { LlamaCppModel, NativeModel, RemoteModel } from "../src/runtime/index.ts";
 import { sotuText } from "./helpers/corpus.ts";
 import { runtimeContract } from "./helpers/runtime-contract.ts";
-import { startServer, type RunningServer } from "./helpers/server.ts";
+import { newAdminKey, serverEnv, startServer, type RunningServer } from "./helpers/server.ts";
 import { tempDir } from "./helpers/tmp.ts";
 
 const GGUF = "models/default/model.gguf";
@@ -18,8 +18,8 @@ after(async () => upstream?.stop());
 runtimeContract("llama.cpp", () => LlamaCppModel.load(GGUF, { slots: 2 }));
 
 runtimeContract("remote (LLMasOS upstream)", async () => {
-  const key = "llmos_upstream_key_0123456789ab";
-  upstream = await startServer(["--data-dir", join(dir, "upstream")], { LLMOS_API_KEY: key });
+  const key = newAdminKey();
+  upstream = await startServer(["--data-dir", join(dir, "upstream")], serverEnv(key));
   return new RemoteModel({ baseUrl: `${upstream.url}/v1`, model: "default", apiKey: key, contextSize: 256 });
 });
 

@@ -6,8 +6,9 @@ import { fileURLToPath } from "node:url";
 import OpenAI from "openai";
 import { tempDir } from "./helpers/tmp.ts";
 import { trainTiny, writeTinyGguf } from "./helpers/tiny-gguf.ts";
+import { newAdminKey, serverEnv } from "./helpers/server.ts";
 
-const KEY = "llmos_test_key_0123456789abcdef";
+const KEY = newAdminKey();
 let server: ChildProcess;
 let baseURL = "";
 let client: OpenAI;
@@ -21,7 +22,7 @@ before(async () => {
   tiny.model.dispose();
   const bin = fileURLToPath(new URL("../bin/llmos.js", import.meta.url));
   server = spawn(process.execPath, [bin, "serve", "--port", "0", "--data-dir", dir, "--model", gguf], {
-    env: { ...process.env, LLMOS_API_KEY: KEY },
+    env: { ...process.env, ...serverEnv(KEY) },
     stdio: ["ignore", "ignore", "pipe"],
   });
   baseURL = await new Promise<string>((resolve, reject) => {

@@ -3,10 +3,10 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { request } from "node:http";
 import OpenAI from "openai";
-import { startServer, runLlmos, type RunningServer } from "./helpers/server.ts";
+import { newAdminKey, runLlmos, serverEnv, startServer, type RunningServer } from "./helpers/server.ts";
 import { tempDir } from "./helpers/tmp.ts";
 
-const KEY = "llmos_service_test_key_0123456789";
+const KEY = newAdminKey();
 const GGUF = "models/default/model.gguf";
 const dir = tempDir();
 let server: RunningServer;
@@ -19,7 +19,7 @@ before(async () => {
   // The registry is usable from the CLI before the server starts, on the same SQLite file.
   for (let i = 0; i < 2; i++) assert.equal((await runLlmos(["models", "add", GGUF, "--name", "support-bot", "--data-dir", dir])).code, 0);
   assert.equal((await runLlmos(["models", "alias", "support-bot@prod", "1", "--data-dir", dir])).code, 0);
-  server = await startServer(["--data-dir", dir], { LLMOS_API_KEY: KEY });
+  server = await startServer(["--data-dir", dir], serverEnv(KEY));
   client = new OpenAI({ apiKey: KEY, baseURL: `${server.url}/v1`, maxRetries: 0 });
 });
 

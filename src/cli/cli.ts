@@ -6,9 +6,11 @@ import { tokenizerTrainCommand } from "./commands/tokenizer-train.ts";
 import { trainCommand } from "./commands/train.ts";
 import { serveCommand } from "./commands/serve.ts";
 import { modelsCommands } from "./commands/models.ts";
+import { keysCommands } from "./commands/keys.ts";
+import { auditCommands } from "./commands/audit.ts";
 import { reportError, runCli } from "./run.ts";
 
-const commands = [tokenizerTrainCommand, trainCommand, exportCommand, infoCommand, generateCommand, serveCommand, ...modelsCommands];
+const commands = [tokenizerTrainCommand, trainCommand, exportCommand, infoCommand, generateCommand, serveCommand, ...modelsCommands, ...keysCommands, ...auditCommands];
 
 // Last resort: an error that escaped a command still prints as one line (the wasm runtime's own
 // handler would otherwise dump its module source).

@@ -18,6 +18,17 @@ export interface KernelConfig {
   generationTimeoutMs: number;
   memoryBudgetBytes: number;
   keepAliveMs: number;
+  /** Per-key token bucket: burst and sustained requests per second. */
+  rateLimit: { capacity: number; refillPerSecond: number };
+}
+
+/** LLMOS_RATE_LIMIT="burst/per-second", e.g. "60/10" (the default). */
+function rateLimitFromEnv(): { capacity: number; refillPerSecond: number } {
+  const raw = process.env.LLMOS_RATE_LIMIT;
+  if (!raw) return { capacity: 60, refillPerSecond: 10 };
+  const m = /^(\d+)\/(\d+(?:\.\d+)?)$/.exec(raw.trim());
+  if (!m || Number(m[1]) < 1 || !(Number(m[2]) > 0)) throw new InvalidArgumentError("LLMOS_RATE_LIMIT", `must be 'burst/per-second' such as 60/10, got '${raw}'`);
+  return { capacity: Number(m[1]), refillPerSecond: Number(m[2]) };
 }
 
 function envInt(name: string, fallback: number, min: number): number {
@@ -43,6 +54,7 @@ export function defaultConfig(overrides: Partial<KernelConfig> = {}): KernelConf
     // Half the machine's memory for loaded models, like a conservative Ollama.
     memoryBudgetBytes: envInt("LLMOS_MEMORY_BUDGET", Math.floor(totalmem() / 2), 1),
     keepAliveMs: envInt("LLMOS_KEEP_ALIVE_MS", 300_000, 0),
+    rateLimit: rateLimitFromEnv(),
     ...overrides,
   };
 }

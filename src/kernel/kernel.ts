@@ -8,6 +8,8 @@ import { LlamaCppModel, NativeModel, RemoteModel } from "../runtime/index.ts";
 import { openPipeline, PipelineStore, Scheduler, type Loadable } from "../scheduler/index.ts";
 import { BlobStore, openDatabase, sha256File, type Db } from "../store/index.ts";
 import type { Caller } from "../scheduler/index.ts";
+import { authorize, SecurityKernel, type Principal } from "../security/index.ts";
+import { audited } from "./audited.ts";
 import type { EmbeddingResult, GenerationInput, GenerationOptions, StreamPart } from "../runtime/index.ts";
 import type { KernelConfig } from "./config.ts";
 
@@ -25,6 +27,7 @@ export class Kernel {
     readonly registry: ModelRegistry,
     readonly scheduler: Scheduler,
     readonly pipelines: PipelineStore,
+    readonly security: SecurityKernel,
   ) {}
 
   static async create(config: KernelConfig): Promise<Kernel> {
@@ -40,7 +43,8 @@ export class Kernel {
         budgetBytes: config.memoryBudgetBytes,
         keepAliveMs: config.keepAliveMs,
       });
-      const kernel = new Kernel(config, db, registry, scheduler, new PipelineStore(db));
+      const security = SecurityKernel.open({ dataDir: config.dataDir, db, rateLimit: config.rateLimit });
+      const kernel = new Kernel(config, db, registry, scheduler, new PipelineStore(db), security);
       await kernel.deploy();
       return kernel;
     } catch (e) {
@@ -101,28 +105,44 @@ export class Kernel {
     return this.registry.list(tenant).some((v) => v.name === name);
   }
 
-  /** What a request names as `model` (a pipeline or a registry model), ready to generate through the scheduler. */
-  target(tenant: string, ref: string, depth = 0): ModelTarget {
+  /**
+   * What a request names as `model` (a pipeline or a registry model), authorized for `principal`
+   * and audited: every generation is on the ledger (input hash before any output, output hash after).
+   */
+  target(principal: Principal, ref: string): ModelTarget {
+    return this.resolveTarget(principal, ref, 0, true);
+  }
+
+  private resolveTarget(principal: Principal, ref: string, depth: number, audit: boolean): ModelTarget {
     if (depth > 4) throw new LlmosError("invalid_pipeline", 400, `pipelines nest deeper than 4 levels at '${ref}' (a cycle?)`, { data: { field: "model" } });
+    const tenant = principal.tenant;
     const pipeline = /^[a-z0-9][a-z0-9._-]*$/.test(ref) ? this.pipelines.get(tenant, ref) : undefined;
     if (pipeline) {
-      return {
-        id: ref,
-        open: (input, options, caller) => openPipeline(pipeline.definition, { input, options, caller, resolve: (r) => this.target(tenant, r, depth + 1) }),
-      };
+      authorize(principal, "use", { kind: "pipeline", tenant, id: ref });
+      const open: ModelTarget["open"] = (input, options, caller) =>
+        openPipeline(pipeline.definition, { input, options, caller, resolve: (r) => this.resolveTarget(principal, r, depth + 1, false) });
+      return { id: ref, open: audit ? audited(this.security.ledger, principal, `pipeline:${ref}`, open) : open };
     }
     const v = this.registry.resolve(tenant, ref);
+    // A shared system model is used under the caller's own tenant; the role still decides.
+    authorize(principal, "use", { kind: "model", tenant: v.shared ? tenant : v.tenant, id: `${v.name}:${v.version}` });
+    const contracted = { kind: "model" as const, tenant: v.tenant, id: v.name };
+    if (this.security.contracts.current(contracted)) {
+      this.security.contracts.enforce(contracted, { principal, purpose: "inference", model: { name: v.name, remote: v.format === "remote" }, piiPolicy: "none" });
+    }
     const loadable = this.loadable(v);
+    const open: ModelTarget["open"] = (input, options, caller) => this.scheduler.open(loadable, input, options, caller);
     return {
       id: ref,
       version: v,
-      open: (input, options, caller) => this.scheduler.open(loadable, input, options, caller),
+      open: audit ? audited(this.security.ledger, principal, `model:${v.name}:${v.version}`, open) : open,
       embed: (texts, caller) => this.scheduler.embed(loadable, texts, caller),
     };
   }
 
   async dispose(): Promise<void> {
     await this.scheduler.dispose();
+    this.security.close();
     this.db.close();
   }
 }

@@ -1,26 +1,30 @@
 // The HTTP service: OpenAI-compatible /v1 endpoints and the /v1/os calls, over one kernel.
 import Fastify, { type FastifyInstance } from "fastify";
-import { InvalidArgumentError, LimitExceededError } from "../errors/index.ts";
+import { InvalidArgumentError, LimitExceededError, LlmosError } from "../errors/index.ts";
 import type { Kernel } from "../kernel/index.ts";
-import type { Authenticator } from "./auth.ts";
+import { securityHook, securityRoutes } from "../security/index.ts";
 import { embeddingRoutes } from "./embeddings.ts";
 import { toOpenAiError } from "./errors.ts";
 import { generateRoutes } from "./generate.ts";
 import { modelRoutes } from "./os-models.ts";
 import { pipelineRoutes } from "./os-pipelines.ts";
+import type { Principal } from "./auth.ts";
 
 export interface ServerOptions {
   kernel: Kernel;
-  authenticate: Authenticator;
   /** Largest accepted request body in bytes (default 1 MiB). */
   bodyLimit?: number;
+  /** Serve HTTPS with this certificate and key (PEM). */
+  tls?: { cert: string; key: string };
 }
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
 export function buildServer(opts: ServerOptions): FastifyInstance {
   const { kernel } = opts;
-  const app = Fastify({ bodyLimit: opts.bodyLimit ?? 1 << 20, logger: false });
+  const app = (opts.tls
+    ? Fastify({ bodyLimit: opts.bodyLimit ?? 1 << 20, logger: false, https: { cert: opts.tls.cert, key: opts.tls.key, minVersion: "TLSv1.2" } })
+    : Fastify({ bodyLimit: opts.bodyLimit ?? 1 << 20, logger: false })) as unknown as FastifyInstance;
 
   // JSON bodies must be valid UTF-8: a lone byte 0xff is an error, not a silent U+FFFD.
   app.addContentTypeParser("application/json", { parseAs: "buffer" }, (req, body: Buffer, done) => {
@@ -68,17 +72,21 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
       req.raw.resume();
       throw new LimitExceededError("request body in bytes", length, bodyLimit);
     }
-    if (req.url === "/health") return;
-    req.principal = await opts.authenticate(req.headers.authorization);
   });
+  app.addHook("onRequest", securityHook({ identity: kernel.security.identity, limiter: kernel.security.limiter }));
 
   app.get("/health", async () => ({ status: "ok", models: kernel.scheduler.residency.residentKeys.length }));
-  app.get("/v1/os/scheduler", async () => ({ policy: kernel.config.policy, queues: kernel.scheduler.stats(), resident: kernel.scheduler.residency.residentKeys }));
+  // Queues span tenants: operators only.
+  app.get("/v1/os/scheduler", async (req) => {
+    if (req.principal.role !== "admin") throw new LlmosError("forbidden", 403, "only an admin may read the scheduler's state");
+    return { policy: kernel.config.policy, queues: kernel.scheduler.stats(), resident: kernel.scheduler.residency.residentKeys };
+  });
 
-  const deps = { target: (p: { tenant: string }, model: string) => kernel.target(p.tenant, model) };
+  const deps = { target: (p: Principal, model: string) => kernel.target(p, model) };
   generateRoutes(app, deps);
   embeddingRoutes(app, deps);
   modelRoutes(app, { registry: kernel.registry, pipelines: (tenant) => kernel.pipelines.list(tenant).map((p) => ({ name: p.definition.name, created: p.createdAt })) });
   pipelineRoutes(app, kernel);
+  securityRoutes(app, kernel.security);
   return app;
 }

@@ -16,7 +16,8 @@ function typeFor(status: number): string {
 
 export function toOpenAiError(error: unknown): { status: number; body: OpenAiErrorBody } {
   if (isLlmosError(error)) {
-    const param = typeof error.data.field === "string" ? error.data.field : null;
+    // A refused data-use contract names its clause where OpenAI names the faulty parameter.
+    const param = typeof error.data.field === "string" ? error.data.field : typeof error.data.clause === "string" ? error.data.clause : null;
     return { status: error.status, body: { error: { message: error.message, type: typeFor(error.status), code: error.code, param } } };
   }
   const e = error as { statusCode?: number; code?: string; message?: string };

@@ -1,3 +1,3 @@
 export { buildServer, type ServerOptions } from "./app.ts";
-export { AuthenticationError, bearerToken, singleKey, type Authenticator, type Principal } from "./auth.ts";
+export type { Principal } from "./auth.ts";
 export { toOpenAiError } from "./errors.ts";

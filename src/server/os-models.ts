@@ -3,7 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { LlmosError } from "../errors/index.ts";
 import type { ModelRegistry, ModelVersion } from "../models/index.ts";
-import type { Principal } from "./auth.ts";
+import { authorize, type Principal } from "../security/index.ts";
 import { parseBody } from "./schemas.ts";
 
 export interface ModelRouteDeps {
@@ -12,9 +12,8 @@ export interface ModelRouteDeps {
   pipelines(tenant: string): { name: string; created: number }[];
 }
 
-function requireRole(p: Principal, roles: Principal["role"][]): void {
-  if (!roles.includes(p.role)) throw new LlmosError("forbidden", 403, `role '${p.role}' may not change models; needs ${roles.join(" or ")}`);
-}
+/** Registry changes are `write` on a model of the caller's tenant (the one authorization function decides). */
+const mayWrite = (p: Principal, name: string) => authorize(p, "write", { kind: "model", tenant: p.tenant, id: name });
 
 const view = (v: ModelVersion) => ({
   name: v.name, version: v.version, aliases: v.aliases, format: v.format, sha256: v.sha256, bytes: v.bytes,
@@ -45,13 +44,13 @@ export function modelRoutes(app: FastifyInstance, deps: ModelRouteDeps): void {
   app.get("/v1/os/models", async (req) => ({ object: "list", data: registry.list(req.principal.tenant).map(view) }));
   app.get<{ Params: { ref: string } }>("/v1/os/models/:ref", async (req) => view(registry.resolve(req.principal.tenant, req.params.ref)));
   app.post("/v1/os/models", async (req, reply) => {
-    requireRole(req.principal, ["admin", "data-owner"]);
     const body = parseBody(addBody, req.body);
+    mayWrite(req.principal, body.name);
     const tenant = req.principal.tenant;
     let v: ModelVersion;
     if ("path" in body) {
       // Reading server-side files is an administrator's power only.
-      requireRole(req.principal, ["admin"]);
+      if (req.principal.role !== "admin") throw new LlmosError("forbidden", 403, "only an admin may add a model from a file on the server; use 'llmos models add' on the host");
       v = await registry.addGguf(tenant, body.name, body.path);
     } else {
       const r = body.remote;
@@ -60,17 +59,17 @@ export function modelRoutes(app: FastifyInstance, deps: ModelRouteDeps): void {
     return reply.status(201).send(view(v));
   });
   app.put<{ Params: { name: string; alias: string } }>("/v1/os/models/:name/aliases/:alias", async (req) => {
-    requireRole(req.principal, ["admin", "data-owner"]);
+    mayWrite(req.principal, req.params.name);
     const body = parseBody(z.object({ version: z.number().int().positive() }).strict(), req.body);
     return view(registry.setAlias(req.principal.tenant, req.params.name, req.params.alias, body.version));
   });
   app.delete<{ Params: { name: string; alias: string } }>("/v1/os/models/:name/aliases/:alias", async (req, reply) => {
-    requireRole(req.principal, ["admin", "data-owner"]);
+    mayWrite(req.principal, req.params.name);
     registry.removeAlias(req.principal.tenant, req.params.name, req.params.alias);
     return reply.status(204).send();
   });
   app.delete<{ Params: { name: string; version: string } }>("/v1/os/models/:name/versions/:version", async (req, reply) => {
-    requireRole(req.principal, ["admin", "data-owner"]);
+    mayWrite(req.principal, req.params.name);
     await registry.remove(req.principal.tenant, req.params.name, version(req.params.version));
     return reply.status(204).send();
   });

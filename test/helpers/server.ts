@@ -1,9 +1,20 @@
 // Starts `llmos serve` as a real child process on a free loopback port and waits until it listens.
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
+import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 
 export const BIN = fileURLToPath(new URL("../../bin/llmos.js", import.meta.url));
+
+/** A fresh admin key in the llmos_<12 hex>_<64 hex> shape, for LLMOS_ADMIN_KEY. */
+export function newAdminKey(): string {
+  return `llmos_${randomBytes(6).toString("hex")}_${randomBytes(32).toString("hex")}`;
+}
+
+/** Environment for a test server: its admin key, and a rate limit no test traffic reaches. */
+export function serverEnv(adminKey: string): Record<string, string> {
+  return { LLMOS_ADMIN_KEY: adminKey, LLMOS_RATE_LIMIT: "100000/100000" };
+}
 
 export interface RunningServer {
   /** e.g. http://127.0.0.1:41234 */
@@ -22,7 +33,7 @@ export async function startServer(args: string[], env: Record<string, string> = 
   const url = await new Promise<string>((resolve, reject) => {
     child.stderr!.on("data", (d: Buffer) => {
       err += d.toString();
-      const m = /on (http:\/\/\S+)/.exec(err);
+      const m = /on (https?:\/\/\S+)/.exec(err);
       if (m) resolve(m[1]!);
     });
     child.on("exit", (code) => reject(new Error(`server exited ${code}: ${err}`)));

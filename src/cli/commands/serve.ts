@@ -1,13 +1,12 @@
 // `llmos serve` (= npm start): the OpenAI-compatible service on the embedded defaults.
-import { randomBytes } from "node:crypto";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { isIP } from "node:net";
 import { homedir } from "node:os";
 import { basename, join } from "node:path";
 import { InvalidArgumentError } from "../../errors/index.ts";
 import { DEFAULT_MODEL_FILE, defaultConfig, Kernel } from "../../kernel/index.ts";
 import { isPolicyName, type PolicyName } from "../../scheduler/index.ts";
-import { buildServer, singleKey } from "../../server/index.ts";
+import { buildServer } from "../../server/index.ts";
 import { intFlag, parseFlags } from "../args.ts";
 import type { Command } from "../command.ts";
 
@@ -15,22 +14,15 @@ function isLoopback(host: string): boolean {
   return host === "localhost" || host === "::1" || (isIP(host) === 4 && host.startsWith("127."));
 }
 
-/** The API key: LLMOS_API_KEY, else the one stored in the data dir, else a new one printed once. */
-async function apiKey(dataDir: string, say: (s: string) => void): Promise<string> {
-  const fromEnv = process.env.LLMOS_API_KEY;
-  if (fromEnv) {
-    if (fromEnv.length < 16) throw new InvalidArgumentError("LLMOS_API_KEY", "must be at least 16 characters");
-    return fromEnv;
-  }
-  const file = join(dataDir, "api-key");
+async function readPem(flag: string, path: string): Promise<string> {
+  let text: string;
   try {
-    return (await readFile(file, "utf8")).trim();
+    text = await readFile(path, "utf8");
   } catch {
-    const key = `llmos_${randomBytes(24).toString("base64url")}`;
-    await writeFile(file, `${key}\n`, { mode: 0o600, flag: "wx" });
-    say(`created an API key (shown once; stored in ${file}):\n  ${key}\n`);
-    return key;
+    throw new InvalidArgumentError(flag, `cannot read ${path}`);
   }
+  if (!/-----BEGIN [A-Z ]+-----/.test(text)) throw new InvalidArgumentError(flag, `${path} is not a PEM file`);
+  return text;
 }
 
 export const serveCommand: Command = {
@@ -38,9 +30,9 @@ export const serveCommand: Command = {
   summary: "Start the OpenAI-compatible service (npm start)",
   usage: [
     "llmos serve [--host 127.0.0.1] [--port 8080] [--data-dir ~/.llmos] [--model file.gguf]... [--policy fifo|priority|fair-share]",
-    "            [--slots 16] [--max-queue 256] [--insecure]",
+    "            [--slots 16] [--max-queue 256] [--tls-cert cert.pem --tls-key key.pem] [--insecure]",
     "  --model     deploy a GGUF as a shared model named after its file (repeatable; default: the shipped model as 'default')",
-    "  environment: LLMOS_API_KEY, LLMOS_MEMORY_BUDGET (bytes), LLMOS_KEEP_ALIVE_MS, LLMOS_WAIT_TIMEOUT_MS, LLMOS_GENERATION_TIMEOUT_MS",
+    "  environment: LLMOS_ADMIN_KEY (first start), LLMOS_MASTER_KEY, LLMOS_MEMORY_BUDGET (bytes), LLMOS_KEEP_ALIVE_MS, LLMOS_WAIT_TIMEOUT_MS, LLMOS_GENERATION_TIMEOUT_MS",
   ].join("\n"),
   async run(argv, ctx) {
     const { values } = parseFlags(argv, {
@@ -52,16 +44,19 @@ export const serveCommand: Command = {
       slots: { type: "string" },
       "max-queue": { type: "string" },
       insecure: { type: "boolean" },
+      "tls-cert": { type: "string" },
+      "tls-key": { type: "string" },
     }, false);
+    if (Boolean(values["tls-cert"]) !== Boolean(values["tls-key"])) throw new InvalidArgumentError("--tls-cert/--tls-key", "give both, or neither");
+    const tls = values["tls-cert"] ? { cert: await readPem("--tls-cert", values["tls-cert"]), key: await readPem("--tls-key", values["tls-key"]!) } : undefined;
     const port = intFlag("port", values.port, 0)!;
     if (port > 65535) throw new InvalidArgumentError("--port", `must be ≤ 65535, got ${port}`);
-    if (!isLoopback(values.host) && !values.insecure) {
-      throw new InvalidArgumentError("--host", `${values.host} is not a loopback address; TLS is not configured, so pass --insecure to serve plain HTTP on it`);
+    if (!isLoopback(values.host) && !values.insecure && !tls) {
+      throw new InvalidArgumentError("--host", `${values.host} is not a loopback address and TLS is not configured; give --tls-cert and --tls-key, or --insecure to serve plain HTTP on it`);
     }
     if (values.policy !== undefined && !isPolicyName(values.policy)) throw new InvalidArgumentError("--policy", `must be fifo, priority or fair-share, got '${values.policy}'`);
     const dataDir = values["data-dir"];
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
-    const key = await apiKey(dataDir, (s) => ctx.stderr.write(s));
     const deploy: [string, string][] = (values.model ?? [DEFAULT_MODEL_FILE]).map((path) => [
       path === DEFAULT_MODEL_FILE ? "default" : basename(path).replace(/\.gguf$/i, "").toLowerCase().replace(/[^a-z0-9._-]/g, "-"),
       path,
@@ -74,7 +69,16 @@ export const serveCommand: Command = {
       ...(slots !== undefined ? { slots } : {}),
       ...(maxQueue !== undefined ? { maxQueue } : {}),
     }));
-    const app = buildServer({ kernel, authenticate: singleKey(key) });
+    // First start: an admin key (or LLMOS_ADMIN_KEY), shown once and stored only as an scrypt hash.
+    let app: ReturnType<typeof buildServer>;
+    try {
+      const first = kernel.security.bootstrap();
+      if (first) ctx.stderr.write(`created the admin API key (shown once, stored only as a hash; 'llmos keys create' makes more):\n  ${first.key}\n`);
+      app = buildServer({ kernel, ...(tls ? { tls } : {}) });
+    } catch (e) {
+      await kernel.dispose();
+      throw e;
+    }
     let address: string;
     try {
       address = await app.listen({ host: values.host, port });

@@ -1,0 +1,48 @@
+// Puts every generation on the audit ledger: the decision and the input's hash are committed before
+// the first output can leave, the output's hash and token counts when it ends. Never raw text.
+import { createHash } from "node:crypto";
+import type { GenerationInput, StreamPart } from "../runtime/index.ts";
+import type { AuditLedger, Principal } from "../security/index.ts";
+import type { ModelTarget } from "./kernel.ts";
+
+const hashOf = (s: string) => createHash("sha256").update(s).digest("hex");
+
+export function audited(ledger: AuditLedger, principal: Principal, resource: string, open: ModelTarget["open"]): ModelTarget["open"] {
+  return async (input: GenerationInput, options, caller) => {
+    const it = (await open(input, options, caller))[Symbol.asyncIterator]();
+    // Start generating first (the model works on its own thread), then commit the record: the fsync
+    // overlaps with prompt evaluation instead of adding to the time to first token.
+    const first = it.next();
+    first.catch(() => undefined);
+    const base = { who: principal.id, tenant: principal.tenant, resource };
+    try {
+      ledger.append({ ...base, action: "model.generate", decision: "allow", inputHash: hashOf(JSON.stringify(input)) });
+    } catch (e) {
+      // Fail closed: no record, no output.
+      await it.return?.();
+      throw e;
+    }
+    return (async function* (): AsyncGenerator<StreamPart> {
+      const out = createHash("sha256");
+      let r = await first;
+      try {
+        while (!r.done) {
+          const p = r.value;
+          if (p.type === "text-delta") out.update(p.text);
+          if (p.type === "finish" || p.type === "error") {
+            ledger.append({
+              ...base, action: "model.generate.end", decision: p.type === "finish" ? "info" : "deny", outputHash: out.digest("hex"),
+              detail: p.type === "finish"
+                ? { finish: p.finishReason, promptTokens: p.usage.promptTokens, completionTokens: p.usage.completionTokens }
+                : { error: (p.error as { code?: string }).code ?? p.error.name },
+            });
+          }
+          yield p;
+          r = await it.next();
+        }
+      } finally {
+        await it.return?.();
+      }
+    })();
+  };
+}
