@@ -53,3 +53,15 @@ test("set-intersection size and a logistic-regression step over TLS", async () =
   const expect = plainRegression([...x0, ...x1], [...y0, ...y1], [0, 0], 1, 2, true);
   (lg[2] as { weights: number[] }).weights.forEach((w, i) => assert.ok(Math.abs(w - expect[i]!) < 1e-3, `${w} vs ${expect[i]}`));
 });
+
+test("a party with a bad input fails with a clear error and the others abort promptly instead of hanging", async () => {
+  const job = parseJob({ id: "bad", parties: 3, protocol: "sum", inputs: [0, 1, 2], outputTo: [0], params: { length: 2 } });
+  const peers = (await freeListenPorts(3)).map((port) => ({ host: "127.0.0.1", port }));
+  const inputs = [[1, 2], [3, 4], [5, 6, 7]];
+  const results = await Promise.allSettled([0, 1, 2].map((id) => runParty({ id, peers, job, input: inputs[id], credentials: creds[id]!, dealer: { host: "127.0.0.1", port: dealer.address().port }, timeoutMs: 10_000, jobTimeoutMs: 20_000 })));
+  const reasons = results.map((r) => (r.status === "rejected" ? (r.reason as Error & { code?: string }) : null));
+  assert.ok(reasons.every((r) => r !== null), "every party fails");
+  assert.equal(reasons[2]!.code, "invalid_argument");
+  assert.match(reasons[2]!.message, /values: has 3 entries/);
+  for (const r of reasons.slice(0, 2)) assert.equal(r!.code, "mpc_abort");
+});
