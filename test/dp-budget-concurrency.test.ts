@@ -1,5 +1,6 @@
-// 200 DP queries fired at once from 8 worker threads (8 SQLite connections on one database file)
-// at a budget that allows exactly 50: exactly 50 succeed and the ledger sums to the budget.
+// 200 DP queries fired at once from 8 worker threads (8 SQLite connections on one database file),
+// from 4 processes, and as 200 promises, each at a budget that allows exactly 50: exactly 50
+// succeed and the ledger sums to the budget.
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -77,6 +78,44 @@ if (!isMainThread) {
       const b = store.budget("acme", "people");
       assert.equal(b.epsilon_spent, 1);
       assert.equal(b.epsilon_remaining, 0);
+      store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("200 releases from 4 separate processes on one database file: exactly 50 succeed", async () => {
+    const { spawn } = await import("node:child_process");
+    const dir = mkdtempSync(join(tmpdir(), "llmos-dp-proc-"));
+    try {
+      const dbPath = join(dir, "llmos.db");
+      const csv = join(dir, "d.csv");
+      writeFileSync(csv, "v\n1\n2\n");
+      const store = DpBudgetStore.open(dbPath);
+      store.registerDataset({ tenant: "t", id: "d", owner: "o", source: csv, format: "csv", schema: [{ name: "v", type: "number" }], privacyUnit: null, epsilonTotal: 2.5, deltaTotal: 0 });
+      const startAt = Date.now() + 4000; // every process is loaded by then; they all start together
+      const script = [
+        'const { DpBudgetStore, runDpQuery } = await import("./src/privacy/dp/index.ts");',
+        `const store = DpBudgetStore.open(${JSON.stringify(dbPath)});`,
+        `await new Promise((r) => setTimeout(r, Math.max(0, ${startAt} - Date.now())));`,
+        "let ok = 0, refused = 0;",
+        'for (let i = 0; i < 50; i++) { try { runDpQuery(store, { tenant: "t", dataset: "d", user: `p${process.pid}`, query: { type: "count", epsilon: 0.05 } }); ok++; } catch (e) { if (e.code === "budget_exceeded") refused++; else throw e; } }',
+        "process.stdout.write(JSON.stringify({ ok, refused }));",
+      ].join("\n");
+      const cwd = new URL("..", import.meta.url).pathname;
+      const runs = Array.from({ length: 4 }, () => new Promise<{ ok: number; refused: number }>((resolve, reject) => {
+        const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd });
+        let out = "";
+        let err = "";
+        child.stdout.on("data", (d) => (out += d));
+        child.stderr.on("data", (d) => (err += d));
+        child.on("close", (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(err))));
+      }));
+      const all = await Promise.all(runs);
+      assert.equal(all.reduce((s, r) => s + r.ok, 0), 50);
+      assert.equal(all.reduce((s, r) => s + r.refused, 0), 150);
+      assert.equal(store.ledger("t", "d").length, 50);
+      assert.equal(store.budget("t", "d").epsilon_remaining, 0);
       store.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
