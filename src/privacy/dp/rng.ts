@@ -63,8 +63,8 @@ export class RandomSource {
       }
     }
     if (n > Number.MAX_SAFE_INTEGER + 1) throw new RangeError("below: n exceeds 2^53");
-    const hiBits = Math.ceil(Math.log2(n)) - 32;
-    const hiMask = hiBits >= 21 ? 0x1fffff : (1 << hiBits) - 1;
+    // Bits needed above the low word for n - 1 (integer arithmetic: log2 would round near 2^k).
+    const hiMask = 2 ** (32 - Math.clz32(Math.floor((n - 1) / TWO32))) - 1;
     for (;;) {
       const x = (this.uint32() & hiMask) * TWO32 + this.uint32();
       if (x < n) return x;
@@ -74,7 +74,7 @@ export class RandomSource {
   /** Exactly uniform bigint in [0, n) for n ≥ 1. */
   belowBig(n: bigint): bigint {
     if (n <= BigInt(Number.MAX_SAFE_INTEGER)) return BigInt(this.below(Number(n)));
-    const bits = n.toString(2).length;
+    const bits = (n - 1n).toString(2).length;
     const words = Math.ceil(bits / 32);
     const mask = (1n << BigInt(bits)) - 1n;
     for (;;) {

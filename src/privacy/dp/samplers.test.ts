@@ -262,3 +262,14 @@ test("below(n) is uniform without modulo bias, including n above 2^32", () => {
     assert.ok(Number.isSafeInteger(x) && x >= 0 && x < big);
   }
 });
+
+test("below(n) covers its whole range for n up to 2^53", () => {
+  const rng = RandomSource.seededForTests(SEED);
+  for (const n of [3 * 2 ** 51, 2 ** 53]) {
+    let high = 0;
+    for (let i = 0; i < 30000; i++) if (rng.below(n) >= (2 * n) / 3) high++;
+    assert.ok(Math.abs(high / 30000 - 1 / 3) < 0.02, `n=${n}: ${high / 30000}`);
+  }
+  assert.equal(rng.belowBig(1n), 0n);
+  for (let i = 0; i < 100; i++) assert.ok(rng.belowBig(2n ** 64n) < 2n ** 64n);
+});
