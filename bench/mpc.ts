@@ -4,7 +4,7 @@
 // operands, secure sum/mean jobs; CKKS encrypt/add/multiply/decrypt of 10^6 floats, encrypted
 // aggregation of a 100k-entry update over 8 clients, and an encrypted 10×128 linear layer.
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { aggregateEncrypted, CkksContext, decryptAggregate, decryptLinearOutput, decryptVector, disposeKeys, EncryptedLinearLayer, encryptLinearInput, encryptUpdate, encryptVector, linearPlan } from "../src/privacy/he/index.ts";
 import { connectDealer, freeListenPorts, createMpcCredentials, encodeFixed, jobHash, lessThanZero, loadCredentials, parseJob, runJob, Session, startDealer, TlsTransport } from "../src/privacy/mpc/index.ts";
@@ -135,9 +135,12 @@ async function heBench() {
 export async function run(): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), "llmos-bench-mpc-"));
   try {
+    const loadBefore = loadavg()[0]!;
     const mpc = await mpcBench(dir);
     const he = await heBench();
     return {
+      // Other processes share the CPU: times scale with the load (load average over the cores).
+      load_average_1m: { before: round(loadBefore, 2), after: round(loadavg()[0]!, 2) },
       setup: "3 parties + dealer over loopback mutual TLS 1.3 in one process; p = 2^127-1, 16 fractional bits; CKKS N=8192, 60+40+40+60, scale 2^40",
       reference_crypten_2party_cpu_ms: { mul_100x100: 2.26, matmul_100x100: 3.42, cmp_100x100: 25.8 },
       ...mpc,
