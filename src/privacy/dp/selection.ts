@@ -31,14 +31,19 @@ export function exponentialMechanism(rng: RandomSource, utilities: readonly numb
   const eps = rationalAtMost(epsilon, "epsilon");
   let best = -Infinity;
   for (const u of utilities) best = Math.max(best, u);
+  const denNumber = 2 * sensitivity * eps.den;
   const den = BigInt(2 * sensitivity) * BigInt(eps.den);
   const n = utilities.length;
   for (;;) {
     const i = rng.below(n);
     const gap = best - utilities[i]!;
     if (gap === 0) return i;
-    // γ = ε·gap/(2Δ) = eps.num·gap / (2Δ·eps.den)
-    if (bernoulliExpNeg(rng, BigInt(eps.num) * BigInt(gap), den)) return i;
+    // γ = ε·gap/(2Δ) = eps.num·gap / (2Δ·eps.den), in doubles while exact, else bigint.
+    const num = eps.num * gap;
+    const accept = Number.isSafeInteger(num) && Number.isSafeInteger(denNumber)
+      ? bernoulliExpNeg(rng, num, denNumber)
+      : bernoulliExpNeg(rng, BigInt(eps.num) * BigInt(gap), den);
+    if (accept) return i;
   }
 }
 
