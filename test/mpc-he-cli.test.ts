@@ -41,3 +41,19 @@ test("he keygen → encrypt (2 clients) → aggregate (no key) → decrypt --ave
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("mpc simulate runs a job description with per-party input files", async () => {
+  const { mpcSimulateCommand } = await import("../src/cli/commands/mpc.ts");
+  const dir = mkdtempSync(join(tmpdir(), "llmos-mpc-sim-"));
+  try {
+    writeFileSync(join(dir, "job.json"), JSON.stringify({ id: "sim", parties: 3, protocol: "histogram", inputs: [0, 2], outputTo: [1], params: { edges: [0, 1, 2] } }));
+    writeFileSync(join(dir, "a.json"), JSON.stringify([0.5, 1.5, 1.7]));
+    writeFileSync(join(dir, "c.json"), JSON.stringify([0.1]));
+    const out = JSON.parse(await run(mpcSimulateCommand, ["--job", join(dir, "job.json"), "--input", `0=${join(dir, "a.json")}`, "--input", `2=${join(dir, "c.json")}`])) as { outputs: { party: number; output: { counts: number[] } | null }[] };
+    assert.deepEqual(out.outputs[1]!.output!.counts, [2, 2]);
+    assert.equal(out.outputs[0]!.output, null);
+    await assert.rejects(run(mpcSimulateCommand, ["--job", join(dir, "job.json"), "--input", `0=${join(dir, "a.json")}`]), /party 2 provides an input/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

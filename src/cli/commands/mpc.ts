@@ -3,7 +3,7 @@
 import { appendFileSync, readFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { CorruptFileError, InvalidArgumentError } from "../../errors/index.ts";
-import { createMpcCredentials, loadCredentials, parseEndpoint, parseJob, runParty, startDealer } from "../../privacy/mpc/index.ts";
+import { createMpcCredentials, loadCredentials, parseEndpoint, parseJob, runJob, runLocal, runParty, startDealer } from "../../privacy/mpc/index.ts";
 import { writeFileAtomic } from "../../store/index.ts";
 import { intFlag, parseFlags } from "../args.ts";
 import type { Command } from "../command.ts";
@@ -85,4 +85,24 @@ export const mpcCredentialsCommand: Command = {
   },
 };
 
-export const mpcCommands = [mpcPartyCommand, mpcDealerCommand, mpcCredentialsCommand];
+export const mpcSimulateCommand: Command = {
+  path: ["mpc", "simulate"],
+  summary: "Run every party of an MPC job in this process (checks a job and its inputs; no privacy between parties)",
+  usage: "llmos mpc simulate --job job.json [--input 0=input0.json] [--input 1=input1.json] ...",
+  async run(argv, ctx) {
+    const { values } = parseFlags(argv, { job: { type: "string" }, input: { type: "string", multiple: true } }, false);
+    const job = parseJob(readJson(required("job", values.job), "job"));
+    const inputs = new Map<number, unknown>();
+    for (const spec of values.input ?? []) {
+      const m = /^(\d+)=(.+)$/.exec(spec);
+      if (!m) throw new InvalidArgumentError("--input", `must be PARTY=FILE, got '${spec}'`);
+      inputs.set(Number(m[1]), readJson(m[2]!, "input"));
+    }
+    for (const p of job.inputs) if (!inputs.has(p)) throw new InvalidArgumentError("--input", `party ${p} provides an input to this job`);
+    const outcomes = await runLocal(job.parties, (s) => runJob(s, job, inputs.get(s.id)));
+    ctx.stdout.write(`${JSON.stringify({ outputs: outcomes.map((o, party) => ({ party, output: o.output })) })}\n`);
+    return 0;
+  },
+};
+
+export const mpcCommands = [mpcPartyCommand, mpcDealerCommand, mpcCredentialsCommand, mpcSimulateCommand];
