@@ -126,7 +126,7 @@ export const dpDatasetBudgetCommand: Command = {
     const { values, positionals } = parseFlags(argv, DP_COMMON_FLAGS);
     if (positionals.length !== 1) throw new InvalidArgumentError("id", "give exactly one dataset id");
     const id = positionals[0]!;
-    const r = withDpStore(dpDataDir(values["data-dir"]), (s) => ({ ...s.budget(values.tenant, id), by_user: s.spendByUser(values.tenant, id) }));
+    const r = withDpStore(dpDataDir(values["data-dir"]), (s) => s.report(values.tenant, id));
     if (values.json) {
       ctx.stdout.write(`${JSON.stringify(r)}\n`);
       return 0;

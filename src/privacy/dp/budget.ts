@@ -231,6 +231,11 @@ export class DpBudgetStore {
     return rows.map((r) => ({ seq: r.seq, user: r.user, epsilon: eps(r.epsilon), delta: del(r.delta), mechanism: r.mechanism, query: JSON.parse(r.query_json), createdAt: r.created_at }));
   }
 
+  /** The budget with the spend per user: GET /v1/os/dp/datasets/:id/budget and `llmos dp dataset budget`. */
+  report(tenant: string, id: string): BudgetStatus & { by_user: { user: string; epsilon: number; delta: number; releases: number }[] } {
+    return { ...this.budget(tenant, id), by_user: this.spendByUser(tenant, id) };
+  }
+
   /** Spend per user of one dataset. */
   spendByUser(tenant: string, id: string): { user: string; epsilon: number; delta: number; releases: number }[] {
     const rows = this.db
