@@ -30,7 +30,7 @@ function weightedWeightGrad(x: tf.Tensor2D, dy: tf.Tensor2D, rowScale: tf.Tensor
   const g = tf.mul(dy, rowScale) as tf.Tensor2D;
   const out = dy.shape[1];
   const inp = x.shape[1];
-  return out <= inp || out >= 8 * inp ? tf.matMul(tf.transpose(g), x) : tf.transpose(tf.matMul(tf.transpose(x), g));
+  return out <= inp || out >= 8 * inp ? tf.matMul(tf.transpose(g), x) : (tf.transpose(tf.matMul(tf.transpose(x), g)) as tf.Tensor2D);
 }
 
 function accumulate(grads: Map<string, tf.Tensor>, name: string, g: tf.Tensor): void {

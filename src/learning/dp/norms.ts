@@ -23,12 +23,6 @@ function groupGrad(tap: LinearTap): tf.Tensor2D {
   return dys.length === 1 ? tf.clone(dys[0]!) : tf.concat(dys, 1);
 }
 
-function sumSquares(a: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * a[i]!;
-  return s;
-}
-
 /** Σ over positions of equal id of the embedding output gradient: unique ids and row sums [U, dim]. */
 function embeddingRows(d: Float32Array, ids: Int32Array, i: number, T: number, dim: number): { ids: number[]; rows: Float64Array } {
   const slot = new Map<number, number>();
@@ -49,7 +43,7 @@ function embeddingRows(d: Float32Array, ids: Int32Array, i: number, T: number, d
   return { ids: order, rows };
 }
 
-/** ||E_i||² for the embedding alone (untied models, or the tied case's own term). */
+/** ||E_i||² of an untied embedding: Σ over distinct ids of ||Σ_{t: id_t = v} d_t||², on the CPU (B·T·dim work). */
 function embeddingNorms(d: Float32Array, ids: Int32Array, s: Shape, dim: number, out: Float64Array): void {
   for (let i = 0; i < s.B; i++) {
     const { rows } = embeddingRows(d, ids, i, s.T, dim);
@@ -59,116 +53,89 @@ function embeddingNorms(d: Float32Array, ids: Int32Array, s: Shape, dim: number,
   }
 }
 
-function chooseGhost(mode: NormMode, T: number, p: number, d: number, extra = 0): boolean {
+function chooseGhost(mode: NormMode, T: number, p: number, d: number): boolean {
   if (mode !== "auto") return mode === "ghost";
-  return T * T * (p + d) + extra < T * p * d;
-}
-
-/** Adds ||G_i||² of one linear group to out by the direct identity; `onExample` sees each G_i [p, d]. */
-function directGroup(x: tf.Tensor2D, g: tf.Tensor2D, s: Shape, out: Float64Array, onExample?: (i: number, gi: Float32Array) => void): void {
-  const d = x.shape[1];
-  const p = g.shape[1];
-  const { B, T } = s;
-  const xb = x.dataSync() as Float32Array;
-  const gt = tf.tidy(() => tf.transpose(tf.reshape(g, [B, T, p]), [0, 2, 1]));
-  const gtb = gt.dataSync() as Float32Array;
-  gt.dispose();
-  for (let i = 0; i < B; i++) {
-    const gi = tf.tidy(() => tf.matMul(tf.tensor2d(gtb.subarray(i * p * T, (i + 1) * p * T), [p, T]), tf.tensor2d(xb.subarray(i * T * d, (i + 1) * T * d), [T, d])));
-    const buf = gi.dataSync() as Float32Array;
-    gi.dispose();
-    out[i] = out[i]! + sumSquares(buf);
-    onExample?.(i, buf);
-  }
-}
-
-/** Adds ⟨A_i A_iᵀ, G_i G_iᵀ⟩ of one linear group to out (never forms G_i). */
-function ghostGroup(x: tf.Tensor2D, g: tf.Tensor2D, s: Shape, out: Float64Array): void {
-  const d = x.shape[1];
-  const p = g.shape[1];
-  const { B, T } = s;
-  const xb = x.dataSync() as Float32Array;
-  const gb = g.dataSync() as Float32Array;
-  const [xt, gt] = tf.tidy(() => [tf.transpose(tf.reshape(x, [B, T, d]), [0, 2, 1]), tf.transpose(tf.reshape(g, [B, T, p]), [0, 2, 1])]);
-  const xtb = xt!.dataSync() as Float32Array;
-  const gtb = gt!.dataSync() as Float32Array;
-  tf.dispose([xt!, gt!]);
-  for (let i = 0; i < B; i++) {
-    const v = tf.tidy(() => {
-      const aa = tf.matMul(tf.tensor2d(xb.subarray(i * T * d, (i + 1) * T * d), [T, d]), tf.tensor2d(xtb.subarray(i * d * T, (i + 1) * d * T), [d, T]));
-      const gg = tf.matMul(tf.tensor2d(gb.subarray(i * T * p, (i + 1) * T * p), [T, p]), tf.tensor2d(gtb.subarray(i * p * T, (i + 1) * p * T), [p, T]));
-      return tf.sum(tf.mul(aa, gg));
-    });
-    out[i] = out[i]! + v.dataSync()[0]!;
-    v.dispose();
-  }
+  return T * T * (p + d) < T * p * d;
 }
 
 /**
- * ⟨E_i, H_i⟩ for a tied embedding/head, E_i = Σ_t e_{id_t} d_tᵀ and H_i = Σ_s g_s a_sᵀ:
- * Σ_t Σ_s g_s[id_t]·(d_t·a_s), at T²·dim per example, never forming either [vocab, dim] gradient.
+ * Per-example ||G_i||² [B] of one linear "layer" with rows x [B·R, d] and output gradients
+ * g [B·R, p] (R rows per example). Per-example matmuls are plain 2-D ones cut out on the CPU
+ * (XNNPACK; wasm batched matmuls take a slow path), and results stay on the device until one read.
  */
-function tiedCross(d: Float32Array, a: Float32Array, g: Float32Array, ids: Int32Array, s: Shape, dim: number, vocab: number, out: Float64Array): void {
-  const { B, T } = s;
-  for (let i = 0; i < B; i++) {
-    const { ids: uniq, rows } = embeddingRows(d, ids, i, T, dim);
-    let cross = 0;
-    for (let u = 0; u < uniq.length; u++) {
-      const v = uniq[u]!;
-      for (let t = 0; t < T; t++) {
-        const row = i * T + t;
-        const gv = g[row * vocab + v]!;
-        if (gv === 0) continue;
-        let dot = 0;
-        for (let k = 0; k < dim; k++) dot += a[row * dim + k]! * rows[u * dim + k]!;
-        cross += gv * dot;
+function groupNorms(x: tf.Tensor2D, g: tf.Tensor2D, B: number, mode: NormMode): tf.Tensor1D {
+  const d = x.shape[1];
+  const p = g.shape[1];
+  const R = x.shape[0] / B;
+  const ghost = chooseGhost(mode, R, p, d);
+  const [xt, gt] = tf.tidy(() => [tf.transpose(tf.reshape(x, [B, R, d]), [0, 2, 1]), tf.transpose(tf.reshape(g, [B, R, p]), [0, 2, 1])]);
+  const gtb = gt!.dataSync() as Float32Array;
+  const xb = x.dataSync() as Float32Array;
+  const xtb = ghost ? (xt!.dataSync() as Float32Array) : undefined;
+  const gb = ghost ? (g.dataSync() as Float32Array) : undefined;
+  tf.dispose([xt!, gt!]);
+  const cut = (buf: Float32Array, i: number, rows: number, cols: number) => tf.tensor2d(buf.subarray(i * rows * cols, (i + 1) * rows * cols), [rows, cols]);
+  return tf.tidy(() => {
+    const per: tf.Scalar[] = [];
+    for (let i = 0; i < B; i++) {
+      if (ghost) {
+        // ⟨A_i A_iᵀ, G_i G_iᵀ⟩: two [R, R] Gram matrices, never the [p, d] gradient.
+        const aa = tf.matMul(cut(xb, i, R, d), cut(xtb!, i, d, R));
+        const gg = tf.matMul(cut(gb!, i, R, p), cut(gtb, i, p, R));
+        per.push(tf.sum(tf.mul(aa, gg)));
+      } else {
+        per.push(tf.sum(tf.square(tf.matMul(cut(gtb, i, p, R), cut(xb, i, R, d)))));
       }
     }
-    out[i] = out[i]! + 2 * cross;
-  }
+    return tf.stack(per) as tf.Tensor1D;
+  });
+}
+
+/** Per-example row-major stack of two [B·T, w] tensors into [B·2T, w] (example i's rows of a, then of b). */
+function interleave(a: tf.Tensor2D, b: tf.Tensor2D, B: number): tf.Tensor2D {
+  const w = a.shape[1];
+  const T = a.shape[0] / B;
+  return tf.reshape(tf.concat([tf.reshape(a, [B, T, w]), tf.reshape(b, [B, T, w])], 1), [B * 2 * T, w]) as tf.Tensor2D;
 }
 
 /** Squared per-example gradient norms over all parameters, for the taps of one micro-batch. */
 export function perExampleSquaredNorms(taps: Taps, ids: Int32Array, s: Shape, tied: boolean, mode: NormMode = "auto"): Float64Array {
-  const out = new Float64Array(s.B);
-  for (const tap of taps.linears) {
-    const g = groupGrad(tap);
-    if (chooseGhost(mode, s.T, g.shape[1], tap.x.shape[1])) ghostGroup(tap.x, g, s, out);
-    else directGroup(tap.x, g, s, out);
-    g.dispose();
+  const parts: tf.Tensor1D[] = [];
+  try {
+    for (const tap of taps.linears) {
+      const g = groupGrad(tap);
+      parts.push(groupNorms(tap.x, g, s.B, mode));
+      g.dispose();
+    }
+    parts.push(tf.tidy(() => {
+      const per = taps.gains.map((gt) => tf.sum(tf.reshape(tf.mul(gt.n, gt.dy!), [s.B, s.T, gt.n.shape[1]]), 1));
+      return tf.sum(tf.square(tf.concat(per, 1)), 1) as tf.Tensor1D;
+    }));
+    const hg = groupGrad(taps.head);
+    const vocab = hg.shape[1];
+    if (tied) {
+      // The tied matrix's per-example gradient is H_i + E_i = g_iᵀa_i + O_iᵀd_i (O_i: one-hot ids,
+      // d_i: embedding output gradients) = [g_i; O_i]ᵀ[a_i; d_i], a linear layer with 2T rows, so
+      // the cross term ⟨H_i, E_i⟩ comes out of the same identity.
+      const [gx, xx] = tf.tidy(() => {
+        const onehot = tf.cast(tf.oneHot(tf.tensor1d(ids, "int32"), vocab), "float32") as tf.Tensor2D;
+        return [interleave(hg, onehot, s.B), interleave(taps.head.x, taps.embedGrad!, s.B)];
+      });
+      parts.push(groupNorms(xx!, gx!, s.B, mode));
+      tf.dispose([gx!, xx!]);
+    } else {
+      parts.push(groupNorms(taps.head.x, hg, s.B, mode));
+    }
+    hg.dispose();
+    const total = tf.tidy(() => tf.addN(parts));
+    const out = Float64Array.from(total.dataSync());
+    total.dispose();
+    if (!tied) {
+      const dim = taps.embedGrad!.shape[1];
+      embeddingNorms(taps.embedGrad!.dataSync() as Float32Array, ids, s, dim, out);
+    }
+    return out;
+  } finally {
+    tf.dispose(parts);
   }
-  const gains = tf.tidy(() => {
-    const per = taps.gains.map((gt) => tf.sum(tf.reshape(tf.mul(gt.n, gt.dy!), [s.B, s.T, gt.n.shape[1]]), 1));
-    return tf.sum(tf.square(tf.concat(per, 1)), 1);
-  });
-  const gn = gains.dataSync();
-  gains.dispose();
-  for (let i = 0; i < s.B; i++) out[i] = out[i]! + gn[i]!;
-
-  const dim = taps.embedGrad!.shape[1];
-  const d = taps.embedGrad!.dataSync() as Float32Array;
-  embeddingNorms(d, ids, s, dim, out);
-  const head = taps.head;
-  const hg = groupGrad(head);
-  const vocab = hg.shape[1];
-  if (!tied) {
-    if (chooseGhost(mode, s.T, vocab, dim)) ghostGroup(head.x, hg, s, out);
-    else directGroup(head.x, hg, s, out);
-  } else if (chooseGhost(mode, s.T, vocab, dim, s.T * s.T * dim)) {
-    ghostGroup(head.x, hg, s, out);
-    tiedCross(d, head.x.dataSync() as Float32Array, hg.dataSync() as Float32Array, ids, s, dim, vocab, out);
-  } else {
-    // Direct: H_i is formed anyway, so the cross term reads its rows at the example's ids.
-    directGroup(head.x, hg, s, out, (i, h) => {
-      const { ids: uniq, rows } = embeddingRows(d, ids, i, s.T, dim);
-      let cross = 0;
-      for (let u = 0; u < uniq.length; u++) {
-        const base = uniq[u]! * dim;
-        for (let k = 0; k < dim; k++) cross += h[base + k]! * rows[u * dim + k]!;
-      }
-      out[i] = out[i]! + 2 * cross;
-    });
-  }
-  hg.dispose();
-  return out;
 }

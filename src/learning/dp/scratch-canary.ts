@@ -1,0 +1,15 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { trainBpe } from "../../engine/tokenizer/index.ts";
+import { sotuText } from "../../../test/helpers/corpus.ts";
+import { runCanaryExperiment } from "./index.ts";
+import { RandomSource } from "../../privacy/dp/index.ts";
+const dir = mkdtempSync(join(tmpdir(), "canary-"));
+const all = sotuText(400_000);
+const t0 = performance.now();
+const tok = trainBpe([all.slice(200_000)], { vocabSize: 512 });
+const tp = join(dir, "tok.json"); await tok.save(tp);
+console.log("bpe", performance.now() - t0);
+const r = await runCanaryExperiment({ dir, text: all.slice(0, Number(process.argv[2] ?? 30000)), tokenizerPath: tp, tokenizer: tok, config: "tiny", seqLen: 32, batchSize: 16, steps: Number(process.argv[3] ?? 150), lr: Number(process.argv[6] ?? 3e-3), repeats: Number(process.argv[4] ?? 20), candidates: 200, rng: process.argv[5] ? RandomSource.seededForTests(process.argv[5]) : undefined, epsilon: 8, delta: 1e-5, clip: 1 });
+console.log(r);
