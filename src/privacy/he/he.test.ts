@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EnvelopeCipher, MasterKeyring } from "../../security/crypto/index.ts";
 import { openDatabase } from "../../store/index.ts";
-import { openSecretKey, sealKeyBundle } from "./index.ts";
+import { evaluateLinearBytes, openSecretKey, sealKeyBundle, deserializeCiphertext, serializeCiphertext } from "./index.ts";
 import { aggregateEncrypted, CkksContext, decryptAggregate, decryptLinearOutput, decryptVector, disposeKeys, EncryptedLinearLayer, EncryptedVector, encryptLinearInput, encryptUpdate, encryptVector, linearPlan } from "./index.ts";
 
 const ctx = await CkksContext.create();
@@ -147,5 +147,31 @@ test("the secret key is stored sealed by the envelope cipher, bound to its name 
     disposeKeys(keys);
     db.close();
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("encrypted inference as a client/server exchange of bytes: the server loads only params, Galois keys and the ciphertext", async () => {
+  const w = [[0.5, -0.25, 1, 0], [0, 1, -1, 0.5]];
+  const b = [0.1, -0.1];
+  const x = [1, 2, -0.5, 0.25];
+  const plan = linearPlan(4, 2, ctx.slots);
+  const keys = ctx.generateKeys({ galoisSteps: plan.steps });
+  const server = await CkksContext.fromParams(ctx.exportParams());
+  const layer = EncryptedLinearLayer.create(server, w, b);
+  try {
+    const ct = encryptLinearInput(ctx, keys.publicKey, x, plan);
+    const request = serializeCiphertext(ctx, ct);
+    ct.delete();
+    const response = evaluateLinearBytes(server, layer, request, ctx.exportKeys(keys).galoisKeys!);
+    const y = deserializeCiphertext(ctx, response);
+    const got = decryptLinearOutput(ctx, keys.secretKey, y, plan);
+    y.delete();
+    const expect = w.map((row, r) => row.reduce((a, v, i) => a + v * x[i]!, b[r]!));
+    assert.ok(maxErr(got, expect) <= 1e-4);
+    assert.throws(() => evaluateLinearBytes(server, layer, request.slice(0, 100), ctx.exportKeys(keys).galoisKeys!), (e: Error & { code?: string }) => e.code === "he_format");
+  } finally {
+    layer.dispose();
+    server.dispose();
+    disposeKeys(keys);
   }
 });

@@ -5,5 +5,5 @@ export { HeDisposedError, HeFormatError } from "./errors.ts";
 export { KINDS as HE_KINDS, MAGIC as HE_MAGIC, paramsIdOf, type Kind as HeKind } from "./format.ts";
 export { EncryptedVector, decryptVector, encryptVector } from "./vector.ts";
 export { aggregateEncrypted, decryptAggregate, encryptUpdate } from "./aggregate.ts";
-export { EncryptedLinearLayer, decryptLinearOutput, encryptLinearInput, linearPlan, type LinearPlan } from "./linear.ts";
+export { EncryptedLinearLayer, decryptLinearOutput, deserializeCiphertext, encryptLinearInput, evaluateLinearBytes, linearPlan, serializeCiphertext, type LinearPlan } from "./linear.ts";
 export { openSecretKey, sealKeyBundle, type SealingCipher, type StoredKeyBundle } from "./keystore.ts";

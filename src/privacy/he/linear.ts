@@ -10,6 +10,8 @@
 // rescale only the 60-bit prime remains above the 2^40 scale.
 import { InvalidArgumentError } from "../../errors/index.ts";
 import type { CipherText, CkksContext, GaloisKeys, PlainText, PublicKey, SecretKey } from "./context.ts";
+import { HeFormatError } from "./errors.ts";
+import { unwrap, wrap } from "./format.ts";
 
 export interface LinearPlan {
   inputs: number;
@@ -155,5 +157,44 @@ export function decryptLinearOutput(ctx: CkksContext, secretKey: SecretKey, y: C
     }
   } finally {
     dec.delete();
+  }
+}
+
+/** One ciphertext in the LLMOSHE1 format (kind "ciphertext"), e.g. an encrypted input or result on the wire. */
+export function serializeCiphertext(ctx: CkksContext, ct: CipherText): Uint8Array {
+  ctx.check();
+  return wrap("ciphertext", ctx.paramsId, ct.saveArray(ctx.seal.ComprModeType.zstd));
+}
+
+export function deserializeCiphertext(ctx: CkksContext, bytes: Uint8Array): CipherText {
+  ctx.check();
+  const payload = unwrap(bytes, "ciphertext", ctx.paramsId);
+  const ct = ctx.seal.CipherText();
+  try {
+    ct.loadArray(ctx.context, payload);
+    return ct;
+  } catch (cause) {
+    ct.delete();
+    throw new HeFormatError("the ciphertext does not load under these parameters", { cause });
+  }
+}
+
+/**
+ * Server side of encrypted inference, bytes in and out: the client's encrypted tiled input and its
+ * Galois keys (LLMOSHE1) → the encrypted W·x + b. The server holds no secret key.
+ */
+export function evaluateLinearBytes(ctx: CkksContext, layer: EncryptedLinearLayer, input: Uint8Array, galoisKeys: Uint8Array): Uint8Array {
+  const x = deserializeCiphertext(ctx, input);
+  const gk = ctx.loadGaloisKeys(galoisKeys);
+  try {
+    const y = layer.evaluate(x, gk);
+    try {
+      return serializeCiphertext(ctx, y);
+    } finally {
+      y.delete();
+    }
+  } finally {
+    x.delete();
+    gk.delete();
   }
 }
