@@ -137,3 +137,15 @@ test("JSONL datasets work the same way; another tenant cannot query them", () =>
 test("the CSV reader handles quotes, doubled quotes, embedded newlines and CRLF", () => {
   assert.deepEqual(parseCsv('a,b\r\n"x, y","say ""hi"""\n"multi\nline",2\n'), [["a", "b"], ["x, y", 'say "hi"'], ["multi\nline", "2"]]);
 });
+
+test("grouped Gaussian counts with several rows per user use the (more conservative) zCDP calibration", async () => {
+  const { calibrateDiscreteGaussian, calibrateDiscreteGaussianVector, rdpToDelta, DEFAULT_RDP_ORDERS } = await import("./index.ts");
+  const flat = ask({ type: "count", epsilon: 1, delta: 1e-6, mechanism: "gaussian", max_rows_per_user: 2 }).answers[0]!;
+  const grouped = ask({ type: "histogram", column: "region", keys: ["north", "south"], epsilon: 1, delta: 1e-6, mechanism: "gaussian", max_rows_per_user: 2 }).answers[0]!;
+  assert.ok(grouped.noise_scale > flat.noise_scale);
+  const one = calibrateDiscreteGaussian(1, 1e-6, 2);
+  const vec = calibrateDiscreteGaussianVector(1, 1e-6, 2);
+  assert.ok(vec.num / vec.den > one.num / one.den);
+  const s2 = vec.num / vec.den;
+  assert.ok(rdpToDelta(DEFAULT_RDP_ORDERS, DEFAULT_RDP_ORDERS.map((a) => (a * 4) / (2 * s2)), 1).delta <= 1e-6);
+});

@@ -2,7 +2,7 @@
 // per-user contribution bounding and group-by. Each answer carries its value, mechanism, noise scale,
 // the ε/δ it used and a 95% confidence interval for the noise (clamping bias is not included).
 import { discreteLaplaceHalfWidth, sampleDiscreteGaussian, sampleDiscreteLaplace } from "./discrete.ts";
-import { calibrateDiscreteGaussian } from "./gaussian.ts";
+import { calibrateDiscreteGaussian, calibrateDiscreteGaussianVector } from "./gaussian.ts";
 import type { DpQuery } from "./query.ts";
 import { rationalAtLeast, type Rational } from "./rational.ts";
 import { RandomSource } from "./rng.ts";
@@ -76,7 +76,10 @@ function countAnswers(q: DpQuery, keep: Uint8Array, g: Groups, nGroups: number, 
   if (q.mechanism === "gaussian") {
     // A user changes the count vector by at most m in L2 (all m rows in one group is the worst case).
     const budgetDelta = g.thresholded ? q.delta / 2 : q.delta;
-    const s2 = calibrateDiscreteGaussian(q.epsilon, budgetDelta, m);
+    // One group, or one row per user: the change is ±m in one coordinate and the exact 1-D curve
+    // (CKS Thm 7) applies; otherwise m rows may spread over groups and the zCDP bound is used.
+    const oneCoordinate = g.names.length === 0 || m === 1;
+    const s2 = oneCoordinate ? calibrateDiscreteGaussian(q.epsilon, budgetDelta, m) : calibrateDiscreteGaussianVector(q.epsilon, budgetDelta, m);
     const sigma = Math.sqrt(s2.num / s2.den);
     const half = Math.ceil(1.959963984540054 * sigma);
     // Thresholding: a key only one user has (count ≤ m) passes with probability ≤ P[Z ≥ k] ≤ e^{-k²/(2σ²)};

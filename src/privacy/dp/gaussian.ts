@@ -3,6 +3,7 @@
 // (Canonne, Kamath, Steinke 2020, Thm 7) that the integer releases actually use.
 import { InvalidArgumentError } from "../../errors/index.ts";
 import { rationalAtLeast, type Rational } from "./rational.ts";
+import { DEFAULT_RDP_ORDERS, rdpToDelta } from "./rdp.ts";
 import { logNormalSf, normalCdf } from "./special.ts";
 
 /** δ(ε) of N(0, σ²) noise on a query of L2 sensitivity Δ (Balle & Wang 2018, Thm 8). */
@@ -59,4 +60,22 @@ export function calibrateDiscreteGaussian(epsilon: number, delta: number, sensit
     sigma *= 1.001;
   }
   throw new InvalidArgumentError("delta", "no discrete Gaussian calibration found");
+}
+
+/**
+ * σ² for a vector of independent discrete Gaussians on a query of L2 sensitivity Δ meeting (ε, δ):
+ * the vector is ρ-zCDP with ρ = Δ²/(2σ²) (CKS 2020 §5, multivariate discrete Gaussian), i.e. RDP αρ at every
+ * order α, converted with CKS Prop. 12. Used where the 1-D curve of Thm 7 does not apply.
+ */
+export function calibrateDiscreteGaussianVector(epsilon: number, delta: number, sensitivity: number): Rational {
+  const ok = (sigma: number) => rdpToDelta(DEFAULT_RDP_ORDERS, DEFAULT_RDP_ORDERS.map((a) => (a * sensitivity * sensitivity) / (2 * sigma * sigma)), epsilon).delta <= delta;
+  let lo = analyticGaussianSigma(epsilon, delta, sensitivity); // zCDP is never tighter than the exact curve
+  let hi = lo * 2;
+  while (!ok(hi)) hi *= 2;
+  while ((hi - lo) / hi > 1e-6) {
+    const mid = (lo + hi) / 2;
+    if (ok(mid)) hi = mid;
+    else lo = mid;
+  }
+  return rationalAtLeast(hi * hi, "sigma");
 }

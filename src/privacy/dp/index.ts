@@ -5,7 +5,7 @@ export { rationalAtLeast, rationalAtMost, type Rational } from "./rational.ts";
 export { discreteLaplaceHalfWidth, discreteLaplaceTail, sampleDiscreteGaussian, sampleDiscreteLaplace } from "./discrete.ts";
 export { gaussianMechanism, gaussianNoiseFloat32, laplaceMechanism, latticeFor, sampleGaussian, sampleLaplace, type NoisyValue } from "./continuous.ts";
 export { exponentialMechanism, randomizedResponse, randomizedResponseBit, reportNoisyMax } from "./selection.ts";
-export { analyticGaussianSigma, calibrateDiscreteGaussian, discreteGaussianDelta, gaussianDelta } from "./gaussian.ts";
+export { analyticGaussianSigma, calibrateDiscreteGaussian, calibrateDiscreteGaussianVector, discreteGaussianDelta, gaussianDelta } from "./gaussian.ts";
 export { advancedComposition, basicComposition, type PrivacyCost } from "./composition.ts";
 export { DEFAULT_RDP_ORDERS, TF_PRIVACY_ORDERS, rdpGaussian, rdpLaplace, rdpPoissonSubsampledGaussian, rdpToDelta, rdpToEpsilon, type RdpConversion } from "./rdp.ts";
 export { composePlds, discretizeMechanism, pldDelta, pldEpsilonForDelta, type DiscretePld, type PldMechanism } from "./pld.ts";
