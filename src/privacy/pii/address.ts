@@ -10,19 +10,41 @@ const UNIT = new Set(["apt", "apartment", "suite", "ste", "unit", "floor", "fl",
 const CONNECT = new Set(["de", "da", "del", "des", "du", "la", "le", "di", "van", "von", "der", "the", "of", "do", "dos", "das", "y", "e", "am", "an", "im", "auf", "st", "-", "'", "’"]);
 
 const isCap = (t: string) => {
+  const code = t.charCodeAt(0);
+  if (code < 128) return code >= 65 && code <= 90;
   const c = t[0]!;
   return c !== c.toLowerCase();
 };
-const isNum = (t: string) => /^\d{1,6}$/.test(t);
+const isNum = (t: string) => {
+  const code = t.charCodeAt(0);
+  return code >= 48 && code <= 57 && t.length <= 6 && /^\d+$/.test(t);
+};
+
+const streetCache = new Map<string, boolean>();
 
 function streetWord(t: string, lex: Lexicons): boolean {
-  const lower = t.toLowerCase();
-  return lex.streetWords.has(lower) || STREET_ENDINGS.test(lower);
+  let v = streetCache.get(t);
+  if (v === undefined) {
+    const lower = t.toLowerCase();
+    v = lex.streetWords.has(lower) || STREET_ENDINGS.test(lower);
+    if (streetCache.size > 50_000) streetCache.clear();
+    streetCache.set(t, v);
+  }
+  return v;
 }
 
 /** Street addresses in `tokens`, extended over the place lines that follow them. */
 export function findAddresses(tokens: Token[], lex: Lexicons): Candidate[] {
   const out: Candidate[] = [];
+  // Cheap pre-check: without a house number and a street word or prefix there is no address.
+  let anyNum = false;
+  let anyStreet = false;
+  for (const tok of tokens) {
+    if (!anyNum && isNum(tok.text)) anyNum = true;
+    if (!anyStreet && (isCap(tok.text) || STREET_PREFIX.has(tok.text)) && (streetWord(tok.text, lex) || STREET_PREFIX.has(tok.text.toLowerCase()))) anyStreet = true;
+    if (anyNum && anyStreet) break;
+  }
+  if (!anyNum || !anyStreet) return out;
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!.text;
     let end = -1;

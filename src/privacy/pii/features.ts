@@ -80,6 +80,29 @@ export function neighborFeatures(k: Offset, t: string | undefined, lex: Lexicons
   return f;
 }
 
+/**
+ * Bits of a token's own text used in the conjunction feature: capitalised, a common English word,
+ * a known first name, last name, place. A linear model cannot form "capitalised AND unknown AND
+ * not sentence-initial" by itself, so the conjunction is given as one feature.
+ */
+export function tokenBits(t: string, lex: Lexicons): number {
+  const c = t[0];
+  if (c === undefined) return 0;
+  const cap = c !== c.toLowerCase() ? 1 : 0;
+  if (!cap) return 0;
+  const lower = t.toLowerCase();
+  return cap | (lex.commonWords.has(lower) ? 2 : 0) | (lex.firstNames.has(t) || lex.anyNames.has(t) ? 4 : 0) | (lex.lastNames.has(t) ? 8 : 0) | (lex.cities.has(t) || lex.countries.has(t) || lex.states.has(t) ? 16 : 0);
+}
+
+export function isBoundary(prev: string | undefined): boolean {
+  return prev === undefined || BOUNDARY.has(prev);
+}
+
+/** The conjunction feature of a token: its bits, whether it starts a sentence, and the previous token's bits. */
+export function conjFeature(bits: number, first: boolean, prevBits: number): string {
+  return `cj=${bits | (first ? 32 : 0)}|${prevBits & 1 ? prevBits : 0}`;
+}
+
 /** Static features of token i (everything except the previous tags). */
 export function tokenFeatures(tokens: Token[], i: number, lex: Lexicons, marks: Uint8Array): string[] {
   const f = ownFeatures(tokens[i]!.text, lex);
@@ -87,6 +110,8 @@ export function tokenFeatures(tokens: Token[], i: number, lex: Lexicons, marks: 
   f.push(...neighborFeatures("n1", tokens[i + 1]?.text, lex), ...neighborFeatures("n2", tokens[i + 2]?.text, lex));
   if (marks[i] === 1) f.push("mp=B");
   if (marks[i] === 2) f.push("mp=I");
+  const prev = tokens[i - 1]?.text;
+  f.push(conjFeature(tokenBits(tokens[i]!.text, lex), isBoundary(prev), prev === undefined ? 0 : tokenBits(prev, lex)));
   return f;
 }
 

@@ -1,7 +1,7 @@
 // Pattern recognizers: a regular expression for the shape, an optional validator (checksum or
 // validity rule) and context words that raise the score when they appear just before the match.
 import { isIP } from "node:net";
-import { phoneDigitsValid, phoneValid } from "./phone.ts";
+import { phoneDigitsValid, phoneRegionalValid, phoneValid } from "./phone.ts";
 import { cryptoAddressValid, ibanValid, luhnValid, nhsValid, shannonEntropy, ssnValid } from "./validators.ts";
 
 export interface PatternRecognizer {
@@ -85,8 +85,10 @@ export const PATTERNS: PatternRecognizer[] = [
     name: "credit_card",
     gate: "digit",
     type: "CREDIT_CARD",
-    // Issuer prefixes 1-6 (ISO/IEC 7812 major industry identifiers; 15-digit JCB uses 1800 and 2131).
-    regex: /(?<![\d-])[1-6]\d{3}(?:[ -]?\d){9,15}(?![\d-]*\d)/g,
+    // Issuer prefixes 0-6 (ISO/IEC 7812 major industry identifiers; 15-digit JCB uses 1800 and 2131,
+    // Maestro also 0604), 12 to 19 digits.
+    // Digits run together or in groups of four (Amex: 4-6-5), as cards are printed.
+    regex: /(?<![\d-])(?:[0-6]\d{3}(?:\d{8,15}|( |-)\d{4}(?:\1\d{4}){1,2}(?:\1\d{1,4})?)|3[47]\d{2}( |-)\d{6}\2\d{5})(?![\d-]*\d)/g,
     score: 0.9,
     context: ["card", "credit", "visa", "mastercard", "amex", "payment", "cc", "debit"],
     validate: luhnValid,
@@ -177,12 +179,23 @@ export const PATTERNS: PatternRecognizer[] = [
     priority: 1,
   },
   {
+    name: "phone_regional",
+    gate: "digit",
+    type: "PHONE_NUMBER",
+    regex: /(?<![\w+.\/-])(?=[+(\d](?:[ .\/()-]{0,3}\d){6})(?:\+|00)?(?:\(\d{1,4}\)|\d{1,4})(?:[ .\/-]?\(?\d{1,5}\)?){1,5}(?:[ .-]?(?:x|ext\.?|#)\s?\d{1,6})?(?![\w-]*\d)/g,
+    score: 0.2,
+    context: ["phone", "tel", "telephone", "call", "mobile", "cell", "fax", "whatsapp", "ring"],
+    contextBoost: 0.45,
+    validate: phoneRegionalValid,
+    priority: 1,
+  },
+  {
     name: "phone_digits",
     gate: "digit",
     type: "PHONE_NUMBER",
     regex: /(?<![\w+.-])\+?\d{8,15}(?![\w-])/g,
     score: 0.2,
-    context: ["phone", "tel", "telephone", "call", "mobile", "cell", "fax", "contact", "reach", "whatsapp", "text", "number", "on", "at"],
+    context: ["phone", "tel", "telephone", "call", "mobile", "cell", "fax", "contact", "whatsapp"],
     contextBoost: 0.4,
     validate: phoneDigitsValid,
     priority: 1,

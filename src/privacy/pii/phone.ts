@@ -29,7 +29,21 @@ export function phoneValid(raw: string): boolean {
   // North American plan (optional trunk 1) and trunk-prefixed national numbers ("0..." or "(0..."):
   // accepted by shape, which is much faster than a metadata lookup per region.
   if (/^(?:1[ .-]?)?\(?[2-9]\d{2}\)?[ .-]?\d{3}[ .-]?\d{4}$/.test(trimmed)) return true;
+  // The 3-3-4 grouping with separators is a phone number even where the digits are not a valid plan.
+  if (/^(?:\(\d{3}\) ?|\d{3}[ .-])\d{3}[ .-]\d{4}$/.test(trimmed)) return true;
   if (/^\(?0/.test(trimmed) && mainDigits.length >= 9 && mainDigits.length <= 12) return true;
+  return false;
+}
+
+/**
+ * Other national formats, checked against each region's metadata (slow): the analyzer runs this
+ * only where a context word ("phone", "call") makes the match worth the lookups.
+ */
+export function phoneRegionalValid(raw: string): boolean {
+  if (NOT_PHONE.test(raw.trim()) || phoneValid(raw)) return false; // phoneValid's matches are found already
+  const main = raw.replace(/\s*(?:x|ext\.?|#)\s*\d+$/i, "");
+  const digits = main.replace(/\D/g, "").length;
+  if (digits < 7 || digits > 15 || /^\d+$/.test(main)) return false;
   for (const region of REGIONS) {
     if (parsePhoneNumberFromString(main, region)?.isValid()) return true;
   }

@@ -1,7 +1,6 @@
 // Trains the name/place/organisation tagger on generated sentences and writes model/ner-weights.json.
 // Run: node --import tsx src/privacy/pii/train-ner.ts [sentences] [epochs]
 import { mkdirSync, writeFileSync } from "node:fs";
-import { randomInt } from "node:crypto";
 import { lexicons, plainSentences } from "./lexicon.ts";
 import { multiPlaceMarks, tagFeatures, tokenFeatures } from "./features.ts";
 import { NER_TAGS, skippable, WEIGHTS_URL } from "./ner.ts";
@@ -10,6 +9,19 @@ import { generateExamples, type SynthExample } from "./synth.ts";
 import { maskTokens, tokenize } from "./tokenize.ts";
 
 const MASKED = new Set(["EMAIL_ADDRESS", "URL", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS"]);
+
+// Training randomness protects nothing, so it is a seeded generator (mulberry32): the same command
+// gives the same weights.
+function seeded(seed: number): (n: number) => number {
+  let a = seed >>> 0;
+  return (n) => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
+  };
+}
 
 const KIND: Record<string, string> = { PERSON: "PER", LOCATION: "LOC", ORGANIZATION: "ORG" };
 // Lexicon features are dropped at random on entity tokens so the model also learns shape and context.
@@ -38,9 +50,15 @@ export function goldTags(ex: SynthExample, tokens: ReturnType<typeof tokenize>):
   return tags;
 }
 
-export function train(count: number, epochs: number, seed = 7): Perceptron {
+/** `bags` models on differently seeded data, averaged into one. */
+export function trainBagged(count: number, epochs: number, bags: number, part?: "even" | "odd"): Perceptron {
+  const models = Array.from({ length: bags }, (_, b) => train(count, epochs, 7 + b * 101, part));
+  return bags === 1 ? models[0]! : Perceptron.mean(models);
+}
+
+export function train(count: number, epochs: number, seed = 7, part?: "even" | "odd"): Perceptron {
   const lex = lexicons();
-  const data = generateExamples(count, seed, plainSentences()).map((ex) => {
+  const data = generateExamples(count, seed, plainSentences(), part).map((ex) => {
     // Inference shows strong pattern findings to the tagger as placeholders; training does the same.
     const masks = ex.spans.filter((sp) => MASKED.has(sp.type) || (sp.type === "DATE_TIME" && !/\p{L}/u.test(ex.text.slice(sp.start, sp.end))));
     const tokens = maskTokens(tokenize(ex.text), masks);
@@ -48,6 +66,7 @@ export function train(count: number, epochs: number, seed = 7): Perceptron {
     return { tokens, tags: goldTags(ex, tokens), feats: tokens.map((_, i) => tokenFeatures(tokens, i, lex, marks)) };
   });
   const model = new Perceptron(NER_TAGS);
+  const randomInt = seeded(seed);
   const scores = new Float64Array(NER_TAGS.length);
   for (let e = 0; e < epochs; e++) {
     let errors = 0;
@@ -91,7 +110,8 @@ export function train(count: number, epochs: number, seed = 7): Perceptron {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const count = Number(process.argv[2] ?? 20000);
   const epochs = Number(process.argv[3] ?? 6);
-  const weights = train(count, epochs).export(0.05);
+  const bags = Number(process.argv[4] ?? 3);
+  const weights = trainBagged(count, epochs, bags).export(0.05);
   mkdirSync(new URL("./model/", import.meta.url), { recursive: true });
   writeFileSync(WEIGHTS_URL, JSON.stringify(weights));
   process.stderr.write(`${Object.keys(weights.weights).length} features written\n`);
