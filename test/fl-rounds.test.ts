@@ -7,7 +7,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { trainBpe } from "../src/engine/tokenizer/index.ts";
-import { Coordinator, TlsClient, commitmentDigest, encodeSecureUpdate, loadCredential, provisionFederation, roundAuditEvent, taskSchema, validateFederation, type RoundTask } from "../src/learning/fl/index.ts";
+import { Coordinator, TlsClient, clientLevelEpsilon, commitmentDigest, encodeSecureUpdate, loadCredential, provisionFederation, roundAuditEvent, taskSchema, validateFederation, type RoundTask } from "../src/learning/fl/index.ts";
 import { SecurityKernel, verifyLedger } from "../src/security/index.ts";
 import { SecAggClient, type ClientMessage } from "../src/learning/secagg/index.ts";
 import { tempDir } from "./helpers/tmp.ts";
@@ -45,7 +45,7 @@ async function scriptedSite(url: string, credPath: string, value: number, silent
       else if (m.type === "secagg/ciphertexts") {
         const s = task.secagg!;
         const n = s.params.vectorLength - 1;
-        const input = encodeSecureUpdate(new Float32Array(n).fill(value), 1000, { bound: s.bound, fracBits: s.fracBits, clip: s.clip, examplesCap: s.examplesCap, uniformWeights: s.uniformWeights });
+        const input = encodeSecureUpdate(new Float32Array(n).fill(value), 1000, { bound: s.bound, fracBits: s.fracBits, clip: s.clip, examplesCap: s.examplesCap, uniformWeights: s.uniformWeights, noiseStd: s.noiseStd });
         await up("masked", sa!.maskInput(m, input));
       } else await up("unmask", sa!.unmask(m));
     }
@@ -62,7 +62,7 @@ test("silent sites time out and are recovered; below t a round aborts and the ne
     name: "rounds", listen: { host: "127.0.0.1", port: 0 }, credentials: kit.coordinator, tokenizer: join(dir, "tok.json"),
     rounds: 3, sampling: { fraction: 1, minSites: 2, startAfter: 4, waitForSitesMs: 10_000 },
     secagg: { enabled: true, mode: "full", threshold: 3, clip: 10_000, fracBits: 14, examplesCap: 1000 },
-    timeouts: { stageMs: 800, trainMs: 800, pollMs: 500 }, out: join(dir, "out"),
+    timeouts: { stageMs: 2000, trainMs: 2000, pollMs: 500 }, out: join(dir, "out"),
   });
   const coord = await Coordinator.create(config, () => {});
   const kernel = SecurityKernel.open({ dataDir: join(dir, "data"), env: {} });
@@ -104,5 +104,47 @@ test("silent sites time out and are recovered; below t a round aborts and the ne
   } finally {
     await coord.close();
     kernel.close();
+  }
+});
+
+test("distributed DP under secure aggregation: the released sum carries N(0, (zC)²·|U3|/t) and rounds stop at the ε budget", { timeout: 60_000 }, async () => {
+  const dir = tempDir("llmos-fl-dp-");
+  const kit = await provisionFederation({ out: join(dir, "kit"), sites: ["d1", "d2", "d3", "d4"], hosts: ["127.0.0.1"] });
+  writeFileSync(join(dir, "tok.json"), JSON.stringify(trainBpe(["to be or not to be, that is the question. ".repeat(50)], { vocabSize: 300 }).toJSON()));
+  // z = 2, every site sampled (q = 1), δ = 1e-5. With all 4 sites back and t = 3 the released noise
+  // multiplier is z·√(4/3); the budget check assumes only z, so 3.5 admits exactly two rounds.
+  const config = validateFederation({
+    name: "dp", listen: { host: "127.0.0.1", port: 0 }, credentials: kit.coordinator, tokenizer: join(dir, "tok.json"),
+    rounds: 5, sampling: { fraction: 1, minSites: 2, startAfter: 4, waitForSitesMs: 10_000 },
+    secagg: { enabled: true, mode: "full", threshold: 3, fracBits: 16 },
+    dp: { enabled: true, placement: "distributed", noiseMultiplier: 2, clip: 0.5, maxEpsilon: 3.5 },
+    timeouts: { stageMs: 2000, trainMs: 2000, pollMs: 500 }, out: join(dir, "out"),
+  });
+  const coord = await Coordinator.create(config, () => {});
+  const url = await coord.listen();
+  const initial = new Float32Array(coord.global);
+  let afterRound1: Float32Array | undefined;
+  coord.onRound = (r) => {
+    if (r.round === 1) afterRound1 = new Float32Array(coord.global);
+  };
+  const sites = Object.values(kit.sites).map((p) => scriptedSite(url, p, 0, () => false, []));
+  try {
+    const summary = await coord.run();
+    await Promise.all(sites);
+    assert.equal(summary.rounds.length, 2, "the third round would exceed the budget");
+    const [r1, r2] = summary.rounds;
+    const zEff = 2 * Math.sqrt(4 / 3);
+    assert.equal(r1!.dp!.epsilon, clientLevelEpsilon(zEff, 1, 1, 1e-5).epsilon);
+    assert.equal(r2!.dp!.epsilon, clientLevelEpsilon(zEff, 1, 2, 1e-5).epsilon);
+    assert.ok(r2!.dp!.epsilon > r1!.dp!.epsilon);
+    // Zero updates: the change of round 1 is pure noise, sum of 4 shares of std zC/√3, divided by 4.
+    const moved = afterRound1!.map((x, i) => x - initial[i]!);
+    const mu = moved.reduce((a, b) => a + b, 0) / moved.length;
+    const sd = Math.sqrt(moved.reduce((a, b) => a + (b - mu) ** 2, 0) / moved.length);
+    const want = (2 * 0.5 * Math.sqrt(4 / 3)) / 4;
+    assert.ok(Math.abs(sd - want) / want < 0.05, `noise std ${sd}, expected ${want}`);
+    assert.ok(Math.abs(r1!.noiseMultiplier! - 2 * Math.sqrt(4 / 3)) < 1e-9);
+  } finally {
+    await coord.close();
   }
 });

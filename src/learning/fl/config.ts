@@ -62,9 +62,14 @@ export const federationSchema = z.object({
     noiseMultiplier: z.number().min(0).default(1),
     clip: positive.default(1),
     delta: z.number().gt(0).lt(1).default(1e-5),
+    /**
+     * central: the coordinator adds N(0, (zC)²) to the sum; distributed: each of the n sampled sites adds
+     * N(0, (zC)²/n) before masking, so not even the coordinator sees a noiseless sum (needs secagg).
+     */
+    placement: z.enum(["central", "distributed"]).default("central"),
     /** The federation's budget: no round starts whose release would take ε over this. */
     maxEpsilon: positive.optional(),
-  }).strict().default({ enabled: false, noiseMultiplier: 1, clip: 1, delta: 1e-5 }),
+  }).strict().default({ enabled: false, noiseMultiplier: 1, clip: 1, delta: 1e-5, placement: "central" }),
   timeouts: z.object({ stageMs: int(100).default(10_000), trainMs: int(100).default(120_000), pollMs: int(100).default(15_000) }).strict()
     .default({ stageMs: 10_000, trainMs: 120_000, pollMs: 15_000 }),
   out: z.string().default("fl-out"),
@@ -90,6 +95,9 @@ export function validateFederation(raw: unknown, baseDir = "."): FederationConfi
   }
   if (c.dp.enabled && !strategy.secureAggregation) {
     throw new InvalidArgumentError("federation.dp.enabled", `client-level DP is defined here for mean-based strategies, not '${strategy.name}'`);
+  }
+  if (c.dp.enabled && c.dp.placement === "distributed" && !c.secagg.enabled) {
+    throw new InvalidArgumentError("federation.dp.placement", "distributed noise needs secure aggregation (secagg.enabled: true); without it use central");
   }
   // FedProx without a proximal term is FedAvg; give it the μ = 0.01 Li et al. 2020 often use unless set.
   const rawMu = (raw as { local?: { mu?: unknown } } | undefined)?.local?.mu;

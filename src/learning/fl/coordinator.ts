@@ -12,7 +12,7 @@ import { writeFileAtomic } from "../../store/index.ts";
 import type { FederationConfig } from "./config.ts";
 import { loadCredential } from "./credentials.ts";
 import { modelLayout } from "./local-train.ts";
-import { clientLevelEpsilon } from "./dp.ts";
+import { FederationPrivacy } from "./dp.ts";
 import { runRound, type OpenRound, type RoundRecord } from "./round.ts";
 import type { ServerState } from "./strategy.ts";
 import { startTlsServer, type TlsServer } from "./transport.ts";
@@ -45,8 +45,7 @@ export class Coordinator {
   global: Float32Array;
   state: ServerState = { round: 0 };
   private listeners = new Set<() => void>();
-  /** Largest site sampling rate used so far: the accountant applies it to every round (conservative). */
-  private maxRate = 0;
+  private readonly privacy: FederationPrivacy;
   private tls?: TlsServer;
 
   /** Called with each finished round (the serve command appends it to the audit ledger). */
@@ -54,6 +53,7 @@ export class Coordinator {
 
   private constructor(readonly config: FederationConfig, readonly model: LlamaConfig, readonly tokenizer: BpeTokenizer, initial: Float32Array, readonly log: (line: string) => void) {
     this.global = initial;
+    this.privacy = new FederationPrivacy(config.dp.delta);
   }
 
   static async create(config: FederationConfig, log: (line: string) => void): Promise<Coordinator> {
@@ -195,23 +195,22 @@ export class Coordinator {
         [pool[i], pool[j]] = [pool[j]!, pool[i]!];
       }
       const selected = pool.slice(0, k).sort();
-      // Client-level DP budget: account this round (sampling rate = selected / known sites) before it runs.
-      let dp: RoundRecord["dp"];
-      if (c.dp.enabled) {
-        const q = k / Math.max(k, this.sites.size);
-        const released = summary.rounds.filter((r) => !r.aborted).length;
-        const cost = clientLevelEpsilon(c.dp.noiseMultiplier, Math.max(q, this.maxRate), released + 1, c.dp.delta);
-        if (c.dp.maxEpsilon !== undefined && cost.epsilon > c.dp.maxEpsilon) {
-          this.log(`round ${round}: would spend ε = ${cost.epsilon.toFixed(3)} > budget ${c.dp.maxEpsilon}; stopping`);
+      // Client-level DP budget: check this round's worst case (sampling rate = selected / known sites) first.
+      const q = k / Math.max(k, this.sites.size);
+      if (c.dp.enabled && c.dp.maxEpsilon !== undefined) {
+        // z is a lower bound on the released noise multiplier in both placements.
+        const eps = this.privacy.projected(c.dp.noiseMultiplier, q);
+        if (eps > c.dp.maxEpsilon) {
+          this.log(`round ${round}: would spend ε = ${eps.toFixed(3)} > budget ${c.dp.maxEpsilon}; stopping`);
           break;
         }
-        this.maxRate = Math.max(q, this.maxRate);
-        dp = { epsilon: cost.epsilon, delta: c.dp.delta, samplingRate: this.maxRate, noiseMultiplier: c.dp.noiseMultiplier };
       }
       const roundId = `${c.name}-r${round}-${randomBytes(6).toString("hex")}`;
       const record = await runRound(this, round, roundId, selected);
       record.modelSha256 = sha256Hex(this.global);
-      if (dp && !record.aborted) record.dp = dp;
+      if (c.dp.enabled && !record.aborted && record.noiseMultiplier !== undefined) {
+        record.dp = { epsilon: this.privacy.record(record.noiseMultiplier, q), delta: c.dp.delta, samplingRate: q, noiseMultiplier: record.noiseMultiplier };
+      }
       this.onRound?.(record);
       summary.rounds.push(record);
       this.log(`round ${round}: ${record.aborted ? `aborted (${record.aborted})` : `aggregated ${record.survivors.length} of ${selected.length} sites`}${record.recovered.length ? `, recovered from dropout of ${record.recovered.join(", ")}` : ""}${record.meanLossBefore !== undefined ? `, site loss ${record.meanLossBefore.toFixed(4)}` : ""}`);

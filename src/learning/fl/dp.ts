@@ -3,7 +3,7 @@
 // coordinator adds N(0, (zC)² I) to the SUM of the clipped updates before dividing by the site count.
 // Under secure aggregation the coordinator only ever sees that sum, so this is also where the noise goes.
 // The privacy loss over rounds is tracked by src/privacy/dp's RDP accountant.
-import { RandomSource, gaussianNoiseFloat32, rdpEpsilon } from "../../privacy/dp/index.ts";
+import { RandomSource, RdpAccountant, gaussianNoiseFloat32, rdpEpsilon } from "../../privacy/dp/index.ts";
 import { InvalidArgumentError } from "../../errors/index.ts";
 
 /** sum + N(0, (z·C)²) per coordinate, then / count: the DP-FedAvg estimate of the mean update. */
@@ -34,4 +34,32 @@ export function clientLevelEpsilon(noiseMultiplier: number, samplingRate: number
   if (!(noiseMultiplier > 0)) return { epsilon: Infinity, delta, order: 0 };
   const r = rdpEpsilon({ noiseMultiplier, samplingRate: Math.min(1, samplingRate), steps: rounds, delta });
   return { epsilon: r.epsilon, delta, order: r.order };
+}
+
+/**
+ * The federation's running privacy loss: one subsampled-Gaussian event per released round, with that
+ * round's sampling rate and effective noise multiplier, composed by src/privacy/dp's RdpAccountant.
+ */
+export class FederationPrivacy {
+  private readonly events: { z: number; q: number }[] = [];
+  constructor(readonly delta: number) {}
+
+  private epsilonOf(events: { z: number; q: number }[]): number {
+    if (events.length === 0) return 0;
+    if (events.some((e) => !(e.z > 0))) return Infinity;
+    const a = new RdpAccountant();
+    for (const e of events) a.composePoissonGaussian(e.z, Math.min(1, e.q));
+    return a.epsilon(this.delta).epsilon;
+  }
+
+  /** ε if one more round with (z, q) were released. */
+  projected(z: number, q: number): number {
+    return this.epsilonOf([...this.events, { z, q }]);
+  }
+
+  /** Records a released round and returns the total ε. */
+  record(z: number, q: number): number {
+    this.events.push({ z, q });
+    return this.epsilonOf(this.events);
+  }
 }

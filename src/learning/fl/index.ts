@@ -4,7 +4,7 @@ export { aggregate, aggregateMean, getStrategy, strategyNames, weightedMean, typ
 export { coordinateMedian, krum, krumScores, trimmedMean } from "./robust.ts";
 export { addProximalGradient, proximalTerm } from "./proximal.ts";
 export { clipL2, flattenWeights, l2Norm, unflattenWeights } from "./vector.ts";
-export { clientLevelEpsilon, noisyMean, type ClientDpCost } from "./dp.ts";
+export { FederationPrivacy, clientLevelEpsilon, noisyMean, type ClientDpCost } from "./dp.ts";
 export { decodeSecureSum, encodeSecureUpdate, type SecureEncoding } from "./secure-update.ts";
 export { federationSchema, localSchema, loadFederation, validateFederation, type FederationConfig, type LocalConfig } from "./config.ts";
 export { loadCredential, provisionFederation, type FlCredential, type ProvisionOptions } from "./credentials.ts";

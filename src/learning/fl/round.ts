@@ -29,6 +29,8 @@ export interface RoundRecord {
   meanLossAfter?: number;
   ms: number;
   modelSha256?: string;
+  /** Noise multiplier the released aggregate actually carries (DP rounds). */
+  noiseMultiplier?: number;
   /** Client-level (ε, δ) spent by the federation up to and including this round. */
   dp?: { epsilon: number; delta: number; samplingRate: number; noiseMultiplier: number };
 }
@@ -75,7 +77,8 @@ export async function runRound(coord: Coordinator, round: number, roundId: strin
   const P = coord.global.length;
   const dp = c.dp.enabled;
   const clip = dp ? c.dp.clip : c.secagg.clip;
-  const enc: SecureEncoding = { bound: Math.max(clip, 1), fracBits: c.secagg.fracBits, clip, examplesCap: c.secagg.examplesCap, uniformWeights: dp };
+  const distributed = dp && c.dp.placement === "distributed";
+  const enc: SecureEncoding = { bound: Math.max(clip, 1), fracBits: c.secagg.fracBits, clip, examplesCap: c.secagg.examplesCap, uniformWeights: dp, noiseStd: 0 };
   const open = new OpenRound(roundId, new Set(selected), P);
   const record: RoundRecord = { round, roundId, selected, survivors: [], dropped: [], recovered: [], secureAggregation: c.secagg.enabled, commitments: open.commitments, ms: 0 };
   let params: RoundParams | null = null;
@@ -83,13 +86,20 @@ export async function runRound(coord: Coordinator, round: number, roundId: strin
     const n = selected.length;
     const k = c.secagg.mode === "plus" ? c.secagg.neighbours ?? secAggPlusDegree(n) : n - 1;
     const hood = Math.min(n, k + 1);
+    const threshold = c.secagg.threshold ?? Math.max(2, Math.floor(hood / 2) + 1);
+    if (distributed) {
+      // Every completed round has ≥ t survivors, so shares of std zC/√t sum to at least N(0, (zC)²).
+      enc.noiseStd = (c.dp.noiseMultiplier * clip) / Math.sqrt(threshold);
+      // Room for 8σ of a site's noise, so clamping to the encoding range practically never touches it.
+      enc.bound += 8 * enc.noiseStd;
+    }
     checkQuantization(enc, n);
-    params = { roundId, sites: selected, mode: c.secagg.mode, threshold: c.secagg.threshold ?? Math.max(2, Math.floor(hood / 2) + 1), vectorLength: P + 1 };
+    params = { roundId, sites: selected, mode: c.secagg.mode, threshold, vectorLength: P + 1 };
     open.secagg = new SecAggServer(params, c.secagg.mode === "plus" ? { neighbours: k } : {});
   }
   coord.current = open;
   const weights = f32ToB64(coord.global);
-  const secagg = params ? { params, bound: enc.bound, fracBits: enc.fracBits, clip, examplesCap: enc.examplesCap, uniformWeights: dp } : null;
+  const secagg = params ? { params, bound: enc.bound, fracBits: enc.fracBits, clip, examplesCap: enc.examplesCap, uniformWeights: dp, noiseStd: enc.noiseStd ?? 0 } : null;
   for (const site of selected) coord.send(site, { v: WIRE_VERSION, type: "round", round, roundId, weights, local: c.local, clientUpdate: strategy.clientUpdate, secagg });
   const live = (sites: string[]) => sites.filter((s) => !coord.sites.get(s)?.gone);
   const o = { ...c.strategy };
@@ -108,7 +118,11 @@ export async function runRound(coord: Coordinator, round: number, roundId: strin
       record.recovered = out!.recovered;
       record.aggregateSha256 = sha(new Uint8Array(out!.sum.buffer));
       const decoded = decodeSecureSum(out!.sum, enc);
-      const mean = dp ? noisyMean(decoded.sum, out!.survivors.length, clip, c.dp.noiseMultiplier) : decoded.sum.map((x) => x / decoded.weight);
+      const mean = distributed ? decoded.sum.map((x) => x / out!.survivors.length)
+        : dp ? noisyMean(decoded.sum, out!.survivors.length, clip, c.dp.noiseMultiplier)
+        : decoded.sum.map((x) => x / decoded.weight);
+      // Distributed noise: the survivors' shares are in the sum, so its multiplier is z·√(|U3|/t) ≥ z.
+      if (dp) record.noiseMultiplier = distributed ? c.dp.noiseMultiplier * Math.sqrt(out!.survivors.length / params!.threshold) : c.dp.noiseMultiplier;
       result = aggregateMean(strategy.name, coord.global, mean, coord.state, o);
     } else {
       await coord.until(() => live(selected.filter((s) => !open.updates.has(s))).length === 0, c.timeouts.trainMs);
@@ -116,6 +130,7 @@ export async function runRound(coord: Coordinator, round: number, roundId: strin
       record.survivors = [...open.updates.keys()].sort();
       if (updates.length < c.sampling.minSites) throw new RoundAbortedError("updates", updates.length, c.sampling.minSites);
       if (dp) {
+        record.noiseMultiplier = c.dp.noiseMultiplier;
         const sum = new Float32Array(P);
         for (const u of updates) clipL2(u.delta, clip).forEach((x, i) => (sum[i]! += x));
         result = aggregateMean(strategy.name, coord.global, noisyMean(sum, updates.length, clip, c.dp.noiseMultiplier), coord.state, o);

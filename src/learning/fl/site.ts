@@ -108,7 +108,7 @@ export async function joinFederation(o: JoinOptions): Promise<{ rounds: number }
         } else if (m.type === "secagg/ciphertexts") {
           trained ??= await train(task);
           const s = task.secagg;
-          const input = encodeSecureUpdate(trained.delta, trained.examples, { bound: s.bound, fracBits: s.fracBits, clip: s.clip, examplesCap: s.examplesCap, uniformWeights: s.uniformWeights });
+          const input = encodeSecureUpdate(trained.delta, trained.examples, { bound: s.bound, fracBits: s.fracBits, clip: s.clip, examplesCap: s.examplesCap, uniformWeights: s.uniformWeights, noiseStd: s.noiseStd });
           await up(sa.maskInput(m, input), metrics(trained));
         } else {
           await up(sa.unmask(m));

@@ -35,7 +35,7 @@ export const roundTaskSchema = z.object({
   v, type: z.literal("round"), round: z.number().int(), roundId: z.string(),
   weights: b64, local: localSchema, clientUpdate: z.enum(["train", "gradient"]),
   /** Secure aggregation for this round, or null for plain updates. */
-  secagg: z.object({ params: roundParamsSchema, bound: z.number(), fracBits: z.number().int(), clip: z.number(), examplesCap: z.number(), uniformWeights: z.boolean() }).nullable(),
+  secagg: z.object({ params: roundParamsSchema, bound: z.number(), fracBits: z.number().int(), clip: z.number(), examplesCap: z.number(), uniformWeights: z.boolean(), noiseStd: z.number().min(0) }).nullable(),
 }).strict();
 export const secaggDownSchema = z.object({ v, type: z.literal("secagg"), roundId: z.string(), msg: serverMessageSchema }).strict();
 export const idleSchema = z.object({ v, type: z.literal("idle") }).strict();
