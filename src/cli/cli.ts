@@ -8,9 +8,11 @@ import { serveCommand } from "./commands/serve.ts";
 import { modelsCommands } from "./commands/models.ts";
 import { keysCommands } from "./commands/keys.ts";
 import { auditCommands } from "./commands/audit.ts";
+import { mpcCommands } from "./commands/mpc.ts";
+import { heCommands } from "./commands/he.ts";
 import { reportError, runCli } from "./run.ts";
 
-const commands = [tokenizerTrainCommand, trainCommand, exportCommand, infoCommand, generateCommand, serveCommand, ...modelsCommands, ...keysCommands, ...auditCommands];
+const commands = [tokenizerTrainCommand, trainCommand, exportCommand, infoCommand, generateCommand, serveCommand, ...modelsCommands, ...keysCommands, ...auditCommands, ...mpcCommands, ...heCommands];
 
 // Last resort: an error that escaped a command still prints as one line (the wasm runtime's own
 // handler would otherwise dump its module source).
