@@ -1,7 +1,7 @@
 // The model card of a DP-trained model: the (ε, δ) guarantee with everything needed to re-derive
 // it (accountant, σ, q, steps, C) and the dataset's hash, written as model-card.json next to the
 // checkpoint and next to an exported GGUF.
-import { copyFile } from "node:fs/promises";
+import { copyFile, mkdir } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { exportLlamaGguf, type GgufTensorType } from "../../engine/gguf/index.ts";
 import { loadCheckpoint } from "../../engine/train/index.ts";
@@ -56,6 +56,7 @@ export async function writeModelCard(dir: string, card: ModelCard): Promise<stri
 /** Exports a DP checkpoint as GGUF and copies its model card next to the GGUF file. */
 export async function exportDpGguf(checkpoint: string, ggufPath: string, type: GgufTensorType = "f16", name = "llmos-dp"): Promise<{ gguf: string; card: string }> {
   const ck = await loadCheckpoint(checkpoint);
+  await mkdir(dirname(resolve(ggufPath)), { recursive: true });
   await exportLlamaGguf({ path: ggufPath, config: ck.config, weights: ck.weights, vocab: ck.tokenizer, type, name });
   const card = join(dirname(resolve(ggufPath)), MODEL_CARD);
   await copyFile(join(ck.dir, MODEL_CARD), card);

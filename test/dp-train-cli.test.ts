@@ -1,0 +1,102 @@
+// `llmos train-dp` through runCli: bad input names its flag, a run debits the dataset's budget and
+// writes model-card.json beside the checkpoint and the exported GGUF, a spent budget refuses the
+// next run before training, and fine-tuning --from a checkpoint with --scrub works.
+import assert from "node:assert/strict";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { test } from "node:test";
+import { trainDpCommand } from "../src/cli/commands/train-dp.ts";
+import { runCli } from "../src/cli/run.ts";
+import { loadLlamaGguf } from "../src/engine/gguf/index.ts";
+import { trainBpe } from "../src/engine/tokenizer/index.ts";
+import { DpBudgetStore } from "../src/privacy/dp/index.ts";
+import { sotuText } from "./helpers/corpus.ts";
+import { tempDir } from "./helpers/tmp.ts";
+
+const dir = tempDir("llmos-dp-train-");
+const text = sotuText(60_000);
+const data = join(dir, "notes.txt");
+writeFileSync(data, `${text.slice(0, 12_000)}\n\nPatient John Smith, phone +1 212 555 0147, email john.smith@example.com.\n`);
+const tok = join(dir, "tok.json");
+const dataDir = join(dir, "llmos-data");
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const sink = (f: (s: string) => void) => new Writable({ write(chunk, _enc, cb) { f(String(chunk)); cb(); } });
+  const code = await runCli([trainDpCommand], argv, { stdout: sink((s) => (out += s)), stderr: sink((s) => (err += s)), debug: false });
+  return { code, out, err };
+}
+
+const BASE = ["train-dp", "--data", data, "--config", "tiny", "--seq-len", "32", "--batch-size", "8", "--max-steps", "4"];
+
+test("bad input: ε ≤ 0, δ ≥ 1/n, clip ≤ 0, missing tokenizer, each named", async () => {
+  await trainBpe([text.slice(20_000)], { vocabSize: 300 }).save(tok);
+  const cases: [string[], RegExp][] = [
+    [["--epsilon", "0", "--delta", "1e-5", "--clip", "1"], /--epsilon: must be a finite number > 0/],
+    [["--epsilon", "-3", "--delta", "1e-5", "--clip", "1"], /--epsilon/],
+    [["--epsilon", "8", "--delta", "0.5", "--clip", "1"], /--delta: must be below 1\/n/],
+    [["--epsilon", "8", "--delta", "1e-5", "--clip", "0"], /--clip: must be a finite number > 0/],
+    [["--epsilon", "8", "--delta", "1e-5"], /--clip: is required/],
+  ];
+  for (const [flags, pattern] of cases) {
+    const r = await cli(...BASE, "--tokenizer", tok, "--out", join(dir, "bad"), ...flags);
+    assert.equal(r.code, 2, r.err);
+    assert.match(r.err, pattern);
+  }
+  const noTok = await cli(...BASE, "--out", join(dir, "bad"), "--epsilon", "8", "--delta", "1e-5", "--clip", "1");
+  assert.match(noTok.err, /--tokenizer: DP training from scratch needs a tokenizer/);
+});
+
+test("a DP run debits the dataset budget first, writes the model card beside checkpoint and GGUF; a spent budget refuses", async () => {
+  const store = DpBudgetStore.open(join(dataDir, "llmos.db"));
+  store.registerDataset({ tenant: "clinic", id: "notes", owner: "dr", source: data, format: "jsonl", schema: [], privacyUnit: "sequence", epsilonTotal: 3, deltaTotal: 1e-4 });
+  store.close();
+  const gguf = join(dir, "export", "model.gguf");
+  const out = join(dir, "run1");
+  const r = await cli(...BASE, "--tokenizer", tok, "--out", out, "--epsilon", "2", "--delta", "1e-5", "--clip", "1",
+    "--dataset", "notes", "--tenant", "clinic", "--data-dir", dataDir, "--export", gguf, "--json");
+  assert.equal(r.code, 0, r.err);
+  const done = JSON.parse(r.out.trim().split("\n").at(-1)!);
+  assert.equal(done.steps, 4);
+  assert.ok(done.epsilon <= 2 && done.epsilon > 1.5);
+  for (const cardPath of [done.model_card, join(out, "model-card.json"), join(dir, "export", "model-card.json")]) {
+    const card = JSON.parse(readFileSync(cardPath, "utf8"));
+    assert.deepEqual(Object.keys(card.privacy).slice(0, 7), ["epsilon", "delta", "accountant", "noise_multiplier", "sampling_rate", "steps", "clip"]);
+    assert.equal(card.privacy.delta, 1e-5);
+    assert.equal(card.privacy.accountant, "rdp");
+    assert.equal(card.privacy.steps, 4);
+    assert.equal(card.privacy.clip, 1);
+    assert.match(card.dataset.sha256, /^[0-9a-f]{64}$/);
+    assert.equal(card.dataset.budget.id, "notes");
+  }
+  assert.ok(existsSync(join(done.checkpoint, "model.safetensors")));
+  const loaded = await loadLlamaGguf(gguf);
+  assert.equal(loaded.config.dim, 64);
+
+  const s2 = DpBudgetStore.open(join(dataDir, "llmos.db"));
+  const status = s2.budget("clinic", "notes");
+  s2.close();
+  assert.ok(Math.abs(status.epsilon_spent - done.epsilon) < 1e-6, `spent ${status.epsilon_spent}`);
+  // 3 − ~2 left: a second ε = 2 run is refused before it trains anything.
+  const again = await cli(...BASE, "--tokenizer", tok, "--out", join(dir, "run2"), "--epsilon", "2", "--delta", "1e-5", "--clip", "1", "--dataset", "notes", "--tenant", "clinic", "--data-dir", dataDir);
+  assert.equal(again.code, 1);
+  assert.match(again.err, /budget/i);
+  assert.ok(!existsSync(join(dir, "run2", "latest")));
+});
+
+test("fine-tuning --from a checkpoint with a fixed σ and --scrub", async () => {
+  const out = join(dir, "ft");
+  const r = await cli("train-dp", "--data", data, "--from", join(dir, "run1"), "--seq-len", "32", "--batch-size", "8", "--max-steps", "3",
+    "--noise-multiplier", "1.2", "--delta", "1e-5", "--clip", "0.5", "--accountant", "pld", "--optimizer", "sgd", "--scrub", "--out", out, "--json");
+  assert.equal(r.code, 0, r.err);
+  const card = JSON.parse(readFileSync(join(out, "model-card.json"), "utf8"));
+  assert.equal(card.privacy.noise_multiplier, 1.2);
+  assert.equal(card.privacy.accountant, "pld");
+  assert.equal(card.privacy.target_epsilon, null);
+  assert.ok(card.privacy.epsilon > 0);
+  assert.equal(card.dataset.scrubbed, true);
+  assert.match(card.base, /run1/);
+  assert.ok(!existsSync(join(out, ".scrubbed")), "scrubbed copies are removed");
+});
