@@ -100,7 +100,7 @@ export async function runRound(coord: Coordinator, round: number, roundId: strin
   coord.current = open;
   const weights = f32ToB64(coord.global);
   const secagg = params ? { params, bound: enc.bound, fracBits: enc.fracBits, clip, examplesCap: enc.examplesCap, uniformWeights: dp, noiseStd: enc.noiseStd ?? 0 } : null;
-  for (const site of selected) coord.send(site, { v: WIRE_VERSION, type: "round", round, roundId, weights, local: c.local, clientUpdate: strategy.clientUpdate, secagg });
+  for (const site of selected) coord.send(site, { v: WIRE_VERSION, type: "round", round, roundId, weights, local: c.local, clientUpdate: strategy.clientUpdate, reportMetrics: !dp, secagg });
   const live = (sites: string[]) => sites.filter((s) => !coord.sites.get(s)?.gone);
   const o = { ...c.strategy };
   let result: AggregateResult | undefined;

@@ -58,7 +58,8 @@ export async function joinFederation(o: JoinOptions): Promise<{ rounds: number }
       o.log(`${site}: round ${t.round}: trained ${r.steps} steps, held-out loss ${r.lossBefore.toFixed(4)} → ${r.lossAfter.toFixed(4)}`);
       return r;
     };
-    const metrics = (r: LocalResult): SiteMetrics => ({ examples: r.examples, lossBefore: r.lossBefore, lossAfter: r.lossAfter, steps: r.steps });
+    const metrics = (r: LocalResult): SiteMetrics =>
+      task?.reportMetrics === false ? { examples: 0, steps: r.steps } : { examples: r.examples, lossBefore: r.lossBefore, lossAfter: r.lossAfter, steps: r.steps };
     const up = (msg: ClientMessage, m?: SiteMetrics) => submit({ type: "secagg", roundId: task!.roundId, msg, ...(m ? { metrics: m } : {}) });
     for (;;) {
       let raw: unknown;

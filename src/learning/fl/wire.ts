@@ -34,6 +34,8 @@ export const welcomeSchema = z.object({
 export const roundTaskSchema = z.object({
   v, type: z.literal("round"), round: z.number().int(), roundId: z.string(),
   weights: b64, local: localSchema, clientUpdate: z.enum(["train", "gradient"]),
+  /** false under client-level DP: losses and example counts are not covered by the DP noise, so sites keep them. */
+  reportMetrics: z.boolean(),
   /** Secure aggregation for this round, or null for plain updates. */
   secagg: z.object({ params: roundParamsSchema, bound: z.number(), fracBits: z.number().int(), clip: z.number(), examplesCap: z.number(), uniformWeights: z.boolean(), noiseStd: z.number().min(0) }).nullable(),
 }).strict();
