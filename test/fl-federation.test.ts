@@ -9,7 +9,7 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
 import { trainBpe } from "../src/engine/tokenizer/index.ts";
-import { createCa, issueCertificate } from "../src/security/pki/index.ts";
+import { SecurityKernel, createCa, issueCertificate } from "../src/security/index.ts";
 import { TlsClient, loadCredential } from "../src/learning/fl/index.ts";
 import { tempDir } from "./helpers/tmp.ts";
 
@@ -60,7 +60,10 @@ test("coordinator + 3 sites: secure aggregation survives a site killed mid-round
   };
   writeFileSync(join(dir, "federation.yaml"), stringify(config));
 
-  const coord = start(["fl", "serve", "--config", join(dir, "federation.yaml")]);
+  // A data dir with a ledger: the coordinator records every round on it.
+  const dataDir = join(dir, "data");
+  SecurityKernel.open({ dataDir }).close();
+  const coord = start(["fl", "serve", "--config", join(dir, "federation.yaml"), "--data-dir", dataDir]);
   const sites: Record<string, Proc> = {};
   try {
     await waitFor(() => /listening on (https:\/\/\S+)/.test(coord.out), 30_000, "the coordinator to listen");
@@ -107,6 +110,16 @@ test("coordinator + 3 sites: secure aggregation survives a site killed mid-round
     // Sites measure the global model they receive on held-out local text: round 2's is better.
     assert.ok(r2.meanLossBefore < r1.meanLossBefore, `loss ${r1.meanLossBefore} → ${r2.meanLossBefore}`);
     assert.ok(readFileSync(summary.model).subarray(0, 4).toString() === "GGUF");
+    const kernel = SecurityKernel.open({ dataDir });
+    try {
+      const events = kernel.ledger.tail(2);
+      assert.deepEqual(events.map((e) => [e.action, e.resource, e.detail?.participants, e.outputHash]), [
+        ["fl.round", "federation:fl-test", "alpha,beta", r1.aggregateSha256],
+        ["fl.round", "federation:fl-test", "alpha,beta", r2.aggregateSha256],
+      ]);
+    } finally {
+      kernel.close();
+    }
   } finally {
     for (const p of [coord, ...Object.values(sites)]) if (p.child.exitCode === null) p.child.kill("SIGKILL");
   }
