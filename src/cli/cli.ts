@@ -9,10 +9,15 @@ import { modelsCommands } from "./commands/models.ts";
 import { keysCommands } from "./commands/keys.ts";
 import { auditCommands } from "./commands/audit.ts";
 import { mpcCommands } from "./commands/mpc.ts";
+import { dpDatasetAddCommand, dpDatasetBudgetCommand, dpDatasetListCommand } from "./commands/dp-dataset.ts";
+import { dpEpsilonCommand } from "./commands/dp-epsilon.ts";
+import { dpNoiseCommand } from "./commands/dp-noise.ts";
+import { dpQueryCommand } from "./commands/dp-query.ts";
 import { heCommands } from "./commands/he.ts";
 import { reportError, runCli } from "./run.ts";
 
-const commands = [tokenizerTrainCommand, trainCommand, exportCommand, infoCommand, generateCommand, serveCommand, ...modelsCommands, ...keysCommands, ...auditCommands, ...mpcCommands, ...heCommands];
+const commands = [tokenizerTrainCommand, trainCommand, exportCommand, infoCommand, generateCommand, serveCommand, ...modelsCommands, ...keysCommands, ...auditCommands, ...mpcCommands, ...heCommands,
+  dpEpsilonCommand, dpNoiseCommand, dpDatasetAddCommand, dpDatasetListCommand, dpDatasetBudgetCommand, dpQueryCommand];
 
 // Last resort: an error that escaped a command still prints as one line (the wasm runtime's own
 // handler would otherwise dump its module source).

@@ -9,6 +9,7 @@ import { openPipeline, PipelineStore, Scheduler, type Loadable } from "../schedu
 import { BlobStore, openDatabase, sha256File, type Db } from "../store/index.ts";
 import type { Caller } from "../scheduler/index.ts";
 import { authorize, SecurityKernel, type Principal } from "../security/index.ts";
+import { DpBudgetStore } from "../privacy/dp/index.ts";
 import { audited } from "./audited.ts";
 import type { EmbeddingResult, GenerationInput, GenerationOptions, StreamPart } from "../runtime/index.ts";
 import type { KernelConfig } from "./config.ts";
@@ -28,6 +29,7 @@ export class Kernel {
     readonly scheduler: Scheduler,
     readonly pipelines: PipelineStore,
     readonly security: SecurityKernel,
+    readonly dp: DpBudgetStore,
   ) {}
 
   static async create(config: KernelConfig): Promise<Kernel> {
@@ -44,7 +46,7 @@ export class Kernel {
         keepAliveMs: config.keepAliveMs,
       });
       const security = SecurityKernel.open({ dataDir: config.dataDir, db, rateLimit: config.rateLimit });
-      const kernel = new Kernel(config, db, registry, scheduler, new PipelineStore(db), security);
+      const kernel = new Kernel(config, db, registry, scheduler, new PipelineStore(db), security, new DpBudgetStore(db));
       await kernel.deploy();
       return kernel;
     } catch (e) {

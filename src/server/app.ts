@@ -8,6 +8,7 @@ import { toOpenAiError } from "./errors.ts";
 import { generateRoutes } from "./generate.ts";
 import { modelRoutes } from "./os-models.ts";
 import { pipelineRoutes } from "./os-pipelines.ts";
+import { dpRoutes } from "./os-dp.ts";
 import type { Principal } from "./auth.ts";
 
 export interface ServerOptions {
@@ -88,5 +89,6 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
   modelRoutes(app, { registry: kernel.registry, pipelines: (tenant) => kernel.pipelines.list(tenant).map((p) => ({ name: p.definition.name, created: p.createdAt })) });
   pipelineRoutes(app, kernel);
   securityRoutes(app, kernel.security);
+  dpRoutes(app, kernel);
   return app;
 }
