@@ -1,14 +1,16 @@
 // Round mechanics over real mutual-TLS HTTPS with a coordinator in this process and scripted sites
 // that speak the wire protocol (SecAggClient state machines, synthetic updates): a site that goes
 // silent times out and is recovered, a late message is refused as stale, a round below t aborts
-// cleanly and the next one runs, and the aggregate equals the mean of the survivors' updates.
+// cleanly and the next one runs, the aggregate equals the mean of the survivors' updates; distributed
+// DP noise and the ε budget; a site's data-use contract deciding whether it takes part.
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { trainBpe } from "../src/engine/tokenizer/index.ts";
-import { Coordinator, TlsClient, clientLevelEpsilon, commitmentDigest, encodeSecureUpdate, loadCredential, provisionFederation, roundAuditEvent, taskSchema, validateFederation, type RoundTask } from "../src/learning/fl/index.ts";
-import { SecurityKernel, verifyLedger } from "../src/security/index.ts";
+import { Coordinator, TlsClient, clientLevelEpsilon, commitmentDigest, joinFederation, encodeSecureUpdate, loadCredential, provisionFederation, roundAuditEvent, taskSchema, validateFederation, type RoundTask } from "../src/learning/fl/index.ts";
+import { SecurityKernel, localOperator, verifyLedger } from "../src/security/index.ts";
+import { federatedUseCheck } from "../src/cli/commands/fl.ts";
 import { SecAggClient, type ClientMessage } from "../src/learning/secagg/index.ts";
 import { tempDir } from "./helpers/tmp.ts";
 
@@ -146,5 +148,43 @@ test("distributed DP under secure aggregation: the released sum carries N(0, (zC
     assert.ok(Math.abs(r1!.noiseMultiplier! - 2 * Math.sqrt(4 / 3)) < 1e-9);
   } finally {
     await coord.close();
+  }
+});
+
+test("a site whose data-use contract refuses 'federated' sits rounds out; once the owner allows it, it trains and counts", { timeout: 60_000 }, async () => {
+  const dir = tempDir("llmos-fl-contract-");
+  const kit = await provisionFederation({ out: join(dir, "kit"), sites: ["c1", "c2", "c3", "owner"], hosts: ["127.0.0.1"] });
+  const text = "to be or not to be, that is the question. whether tis nobler in the mind to suffer. ".repeat(40);
+  writeFileSync(join(dir, "tok.json"), JSON.stringify(trainBpe([text], { vocabSize: 300 }).toJSON()));
+  writeFileSync(join(dir, "owner.txt"), text);
+  const config = validateFederation({
+    name: "contracts", listen: { host: "127.0.0.1", port: 0 }, credentials: kit.coordinator, tokenizer: join(dir, "tok.json"),
+    rounds: 2, sampling: { fraction: 1, minSites: 2, startAfter: 4, waitForSitesMs: 10_000 },
+    secagg: { enabled: true, mode: "full", threshold: 3, clip: 10_000, fracBits: 14 },
+    local: { epochs: 1, batchSize: 4, seqLen: 16, maxSteps: 2 },
+    timeouts: { stageMs: 2000, trainMs: 20_000, pollMs: 500 }, out: join(dir, "out"),
+  });
+  const kernel = SecurityKernel.open({ dataDir: join(dir, "site-data"), env: {} });
+  const resource = { kind: "dataset" as const, tenant: localOperator().tenant, id: "notes" };
+  kernel.contracts.attach(localOperator(), resource, { purposes: ["inference"], models: { local: true, remote: [] }, piiPolicy: "none" });
+  const coord = await Coordinator.create(config, () => {});
+  // After round 1 the data owner widens the contract to federated learning.
+  coord.onRound = (r) => {
+    if (r.round === 1) kernel.contracts.attach(localOperator(), resource, { purposes: ["inference", "federated"], models: { local: true, remote: [] }, piiPolicy: "none" });
+  };
+  const url = await coord.listen();
+  const scripted = ["c1", "c2", "c3"].map((s) => scriptedSite(url, kit.sites[s]!, 0.01, () => false, []));
+  const owner = joinFederation({ coordinator: url, data: join(dir, "owner.txt"), credentials: kit.sites.owner!, log: () => {}, beforeRound: federatedUseCheck(kernel, "notes") });
+  try {
+    const summary = await coord.run();
+    await Promise.all([...scripted, owner]);
+    const [r1, r2] = summary.rounds;
+    assert.deepEqual(r1!.survivors, ["c1", "c2", "c3"]);
+    assert.deepEqual(r2!.survivors, ["c1", "c2", "c3", "owner"]);
+    const checks = kernel.ledger.tail(10).filter((e) => e.action === "contract.check");
+    assert.deepEqual(checks.map((e) => [e.decision, e.clause ?? null]), [["deny", "purposes"], ["allow", null]]);
+  } finally {
+    await coord.close();
+    kernel.close();
   }
 });

@@ -9,9 +9,17 @@ import {
   Coordinator, flattenWeights, getStrategy, joinFederation, loadFederation, localSchema, modelLayout, nextTokenAccuracy, prepareLocalData,
   provisionFederation, roundAuditEvent, simulateFederation, splitByRole,
 } from "../../learning/fl/index.ts";
-import { DATA_DIR_FLAG, SecurityKernel, dataDirFrom, dbPathOf } from "../../security/index.ts";
+import { DATA_DIR_FLAG, SecurityKernel, dataDirFrom, dbPathOf, localOperator } from "../../security/index.ts";
 import { intFlag, numberFlag, parseFlags } from "../args.ts";
 import type { Command } from "../command.ts";
+
+/** The site's per-round check: its dataset's contract must allow purpose "federated" (recorded on its ledger). */
+export function federatedUseCheck(kernel: SecurityKernel, dataset: string): () => void {
+  const principal = localOperator();
+  return () => {
+    kernel.contracts.enforce({ kind: "dataset", tenant: principal.tenant, id: dataset }, { purpose: "federated", principal, piiPolicy: "none" });
+  };
+}
 
 export const flServeCommand: Command = {
   path: ["fl", "serve"],
@@ -43,14 +51,23 @@ export const flServeCommand: Command = {
 export const flJoinCommand: Command = {
   path: ["fl", "join"],
   summary: "Join a federation as a site: train locally, send only (masked) updates",
-  usage: "llmos fl join --coordinator https://host:port --data ./local.txt --credentials site.json",
+  usage: "llmos fl join --coordinator https://host:port --data ./local.txt --credentials site.json [--dataset ID [--data-dir DIR]]\n" +
+    "  With --dataset, every round first passes the dataset's data-use contract (purpose 'federated') in DIR's security kernel.",
   async run(argv, ctx) {
-    const { values } = parseFlags(argv, { coordinator: { type: "string" }, data: { type: "string" }, credentials: { type: "string" } }, false);
+    const { values } = parseFlags(argv, { coordinator: { type: "string" }, data: { type: "string" }, credentials: { type: "string" }, dataset: { type: "string" }, ...DATA_DIR_FLAG }, false);
     for (const f of ["coordinator", "data", "credentials"] as const) if (!values[f]) throw new InvalidArgumentError(`--${f}`, "is required");
     if (!/^https:\/\//.test(values.coordinator!)) throw new InvalidArgumentError("--coordinator", "must be an https:// URL");
-    const r = await joinFederation({ coordinator: values.coordinator!, data: values.data!, credentials: values.credentials!, log: (line) => ctx.stderr.write(`${line}\n`) });
-    ctx.stdout.write(`federation finished after ${r.rounds} rounds\n`);
-    return 0;
+    const kernel = values.dataset ? SecurityKernel.open({ dataDir: dataDirFrom(values["data-dir"]) }) : undefined;
+    try {
+      const r = await joinFederation({
+        coordinator: values.coordinator!, data: values.data!, credentials: values.credentials!, log: (line) => ctx.stderr.write(`${line}\n`),
+        ...(kernel ? { beforeRound: federatedUseCheck(kernel, values.dataset!) } : {}),
+      });
+      ctx.stdout.write(`federation finished after ${r.rounds} rounds\n`);
+      return 0;
+    } finally {
+      kernel?.close();
+    }
   },
 };
 

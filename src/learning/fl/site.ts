@@ -19,6 +19,11 @@ export interface JoinOptions {
   log: (line: string) => void;
   /** Give up after the coordinator is unreachable this long. */
   retryMs?: number;
+  /**
+   * Runs before the site takes part in a round, e.g. the data-use contract check of its dataset
+   * (purpose "federated"); if it throws, the site sits the round out and the coordinator drops it.
+   */
+  beforeRound?: (round: number) => void;
 }
 
 export async function joinFederation(o: JoinOptions): Promise<{ rounds: number }> {
@@ -85,8 +90,17 @@ export async function joinFederation(o: JoinOptions): Promise<{ rounds: number }
         return { rounds: t.rounds };
       }
       if (t.type === "round") {
-        task = t;
+        task = undefined;
+        sa = undefined;
         trained = undefined;
+        try {
+          o.beforeRound?.(t.round);
+        } catch (e) {
+          if (!(e instanceof LlmosError)) throw e;
+          o.log(`${site}: round ${t.round}: not taking part: ${e.message}`);
+          continue;
+        }
+        task = t;
         if (!t.secagg) {
           const r = await train(t);
           await submit({ type: "update", roundId: t.roundId, delta: f32ToB64(r.delta), metrics: metrics(r) });
