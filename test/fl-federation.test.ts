@@ -75,6 +75,7 @@ test("coordinator + 3 sites: secure aggregation survives a site killed mid-round
     await assert.rejects(mallory.post("/fl/v1/submit", { v: 1, type: "update", site: "mallory", roundId: "fl-test-r0-old", delta: "", metrics: { examples: 1, steps: 1 } }), /stale message/);
     await assert.rejects(mallory.post("/fl/v1/join", { v: 1, type: "join", site: "alpha" }), /does not match the client certificate/);
     await assert.rejects(mallory.post("/fl/v1/join", "not an object"), /message: Invalid input: expected object/);
+    await assert.rejects(mallory.post("/fl/v1/nothing", { v: 1 }), /unknown endpoint/);
     mallory.close();
     const otherCa = await createCa("other CA");
     const stranger = await issueCertificate(otherCa, { commonName: "alpha", usage: "client" });

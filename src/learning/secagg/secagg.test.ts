@@ -68,9 +68,9 @@ function chiSquareBytes(bytes: Uint8Array): number {
 
 test("the coordinator's view of one site's masked update is indistinguishable from uniform (χ² over bytes)", () => {
   // Structured inputs: every coordinate the same small value. Unmasked, their bytes are far from
-  // uniform; masked, χ² (255 degrees of freedom) stays under 330.5, the 0.999 quantile, so a
-  // uniform source fails this check 0.1% of the time.
-  const CRITICAL = 330.5;
+  // uniform; masked, χ² (255 degrees of freedom) stays under 377, the 1 − 10⁻⁶ quantile by the
+  // Wilson–Hilferty approximation, so a uniform source fails one site's check once in a million runs.
+  const CRITICAL = 377;
   const { params, sites } = setup(4, 20_000, "full", 3);
   const inputs = new Map(sites.map((s) => [s, new Uint32Array(20_000).fill(7 << 16)]));
   const { maskedViews } = simulateRound(params, inputs);
