@@ -7,7 +7,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { LlamaModel } from "../../engine/model/index.ts";
 import { disposeTaps, shiftTokens, tappedPass, type LinearTap } from "./forward.ts";
-import { perExampleSquaredNorms, type NormMode } from "./norms.ts";
+import { KEEP_BYTES, perExampleNorms, type NormMode } from "./norms.ts";
 
 export interface ClippedSum {
   /** Σ_i c_i·∇L_i per parameter name. */
@@ -43,6 +43,18 @@ function accumulate(grads: Map<string, tf.Tensor>, name: string, g: tf.Tensor): 
   tf.dispose([prev, g]);
 }
 
+/** Σ_i c_i G_i from kept per-example G_iᵀ [B, d·p], transposed back and cut into the group's weights by rows. */
+function addKept(grads: Map<string, tf.Tensor>, tap: LinearTap, kept: tf.Tensor2D, c: tf.Tensor2D): void {
+  const d = tap.x.shape[1];
+  const ps = tap.dys.map((dy) => dy!.shape[1]);
+  const p = kept.shape[1] / d;
+  const parts = tf.tidy(() => {
+    const sum = tf.transpose(tf.reshape(tf.matMul(c, kept), [d, p]));
+    return ps.length === 1 ? [sum] : tf.split(sum, ps, 0);
+  });
+  tap.names.forEach((name, j) => accumulate(grads, name, parts[j]!));
+}
+
 function addGroup(grads: Map<string, tf.Tensor>, tap: LinearTap, rowScale: tf.Tensor2D): void {
   tap.names.forEach((name, j) => accumulate(grads, name, tf.tidy(() => weightedWeightGrad(tap.x, tap.dys[j]!, rowScale))));
 }
@@ -51,14 +63,14 @@ function addGroup(grads: Map<string, tf.Tensor>, tap: LinearTap, rowScale: tf.Te
  * Clipped per-example gradient sum for tokens [B, T+1] (row-major int32): each example's
  * gradient of its mean next-token loss, clipped to L2 norm `clip` over all parameters.
  */
-export function clippedGradientSum(model: LlamaModel, tokens: Int32Array, B: number, clip: number, mode: NormMode = "auto"): ClippedSum {
+export function clippedGradientSum(model: LlamaModel, tokens: Int32Array, B: number, clip: number, mode: NormMode = "auto", keepBytes = KEEP_BYTES): ClippedSum {
   const cols = tokens.length / B;
   const T = cols - 1;
   const { lossSum, taps } = tappedPass(model, tokens, B, cols);
   try {
     const { inputs } = shiftTokens(tokens, B, cols);
-    const sq = perExampleSquaredNorms(taps, inputs, { B, T }, model.config.tieEmbeddings, mode);
-    const norms = sq.map((v) => Math.sqrt(Math.max(0, v)));
+    const pe = perExampleNorms(taps, inputs, { B, T }, model.config.tieEmbeddings, mode, keepBytes);
+    const norms = pe.squared.map((v) => Math.sqrt(Math.max(0, v)));
     const factors = new Float32Array(B);
     let clipped = 0;
     norms.forEach((n, i) => {
@@ -71,17 +83,25 @@ export function clippedGradientSum(model: LlamaModel, tokens: Int32Array, B: num
     const rowScale = tf.tensor2d(rowFactors, [B * T, 1]);
     const c = tf.tensor2d(factors, [1, B]);
     try {
-      for (const tap of taps.linears) addGroup(grads, tap, rowScale);
-      addGroup(grads, taps.head, rowScale);
+      taps.linears.forEach((tap, k) => {
+        const kept = pe.linears[k];
+        if (kept) addKept(grads, tap, kept, c);
+        else addGroup(grads, tap, rowScale);
+      });
+      if (pe.head) addKept(grads, taps.head, pe.head, c);
+      else addGroup(grads, taps.head, rowScale);
       for (const g of taps.gains) {
         const dim = g.n.shape[1];
         grads.set(g.name, tf.tidy(() => tf.reshape(tf.matMul(c, tf.sum(tf.reshape(tf.mul(g.n, g.dy!), [B, T, dim]), 1)), [dim])));
       }
-      const [vocab, dim] = model.params.get("token_embd.weight")!.shape as [number, number];
-      const emb = tf.tidy(() => tf.scatterND(tf.tensor2d(inputs, [B * T, 1], "int32"), tf.mul(taps.embedGrad!, rowScale), [vocab, dim]));
-      accumulate(grads, "token_embd.weight", emb);
+      // A head kept by the 2T-row identity already holds the embedding's part (norms.ts); otherwise scatter it.
+      if (!pe.headWithEmbedding) {
+        const [vocab, dim] = model.params.get("token_embd.weight")!.shape as [number, number];
+        const emb = tf.tidy(() => tf.scatterND(tf.tensor2d(inputs, [B * T, 1], "int32"), tf.mul(taps.embedGrad!, rowScale), [vocab, dim]));
+        accumulate(grads, "token_embd.weight", emb);
+      }
     } finally {
-      tf.dispose([rowScale, c]);
+      tf.dispose([rowScale, c, ...pe.linears.filter((k): k is tf.Tensor2D => k !== undefined), ...(pe.head ? [pe.head] : [])]);
     }
     return { grads, norms, lossSum, clipped };
   } finally {

@@ -3,7 +3,7 @@
 // Gaussian noise, dataset budgets, model cards, and the canary exposure test.
 export { clipFactor, clippedGradientSum, type ClippedSum } from "./clipped-sum.ts";
 export { naiveClippedGradientSum } from "./naive.ts";
-export { perExampleSquaredNorms, type NormMode } from "./norms.ts";
+export { KEEP_BYTES, perExampleNorms, type NormMode, type PerExampleNorms } from "./norms.ts";
 export { batchLogits } from "./forward.ts";
 export { checkDpSettings, planPrivacy, type DpSettings, type PrivacyPlan } from "./privacy.ts";
 export { microBatches, poissonSample } from "./sampler.ts";

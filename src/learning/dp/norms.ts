@@ -58,37 +58,62 @@ function chooseGhost(mode: NormMode, T: number, p: number, d: number): boolean {
   return T * T * (p + d) < T * p * d;
 }
 
+/** Per-example norms of one layer, and (direct identity, when kept) the per-example gradients, transposed: [B, d·p]. */
+interface GroupResult {
+  norms: tf.Tensor1D;
+  perExample?: tf.Tensor2D;
+}
+
 /**
  * Per-example ||G_i||² [B] of one linear "layer" with rows x [B·R, d] and output gradients
  * g [B·R, p] (R rows per example). Per-example matmuls are plain 2-D ones cut out on the CPU
  * (XNNPACK; wasm batched matmuls take a slow path), and results stay on the device until one read.
+ * With `keep`, the direct identity's G_i are returned too, so the clipped sum is Σ c_i G_i (B·p·d
+ * work) instead of a second weight-gradient matmul (B·R·p·d).
  */
-function groupNorms(x: tf.Tensor2D, g: tf.Tensor2D, B: number, mode: NormMode): tf.Tensor1D {
+function groupNorms(x: tf.Tensor2D, g: tf.Tensor2D, B: number, mode: NormMode, keepBytes: number): GroupResult {
   const d = x.shape[1];
   const p = g.shape[1];
   const R = x.shape[0] / B;
-  const ghost = chooseGhost(mode, R, p, d);
-  const [xt, gt] = tf.tidy(() => [tf.transpose(tf.reshape(x, [B, R, d]), [0, 2, 1]), tf.transpose(tf.reshape(g, [B, R, p]), [0, 2, 1])]);
-  const gtb = gt!.dataSync() as Float32Array;
-  const xb = x.dataSync() as Float32Array;
-  const xtb = ghost ? (xt!.dataSync() as Float32Array) : undefined;
-  const gb = ghost ? (g.dataSync() as Float32Array) : undefined;
-  tf.dispose([xt!, gt!]);
+  const keep = mode !== "ghost" && B * p * d * 4 <= keepBytes;
+  const ghost = !keep && chooseGhost(mode, R, p, d);
   const cut = (buf: Float32Array, i: number, rows: number, cols: number) => tf.tensor2d(buf.subarray(i * rows * cols, (i + 1) * rows * cols), [rows, cols]);
-  return tf.tidy(() => {
+  // Per-example A_iᵀ [d, R] come from one transpose of x (d ≤ p here, the cheaper side); the
+  // direct identity then forms G_iᵀ = A_iᵀ g_i [d, p], whose norm is G_i's.
+  const xt = tf.tidy(() => tf.transpose(tf.reshape(x, [B, R, d]), [0, 2, 1]));
+  const xtb = xt.dataSync() as Float32Array;
+  xt.dispose();
+  const gb = g.dataSync() as Float32Array;
+  if (keep) {
+    const perExample = tf.tidy(() => {
+      const mats: tf.Tensor2D[] = [];
+      for (let i = 0; i < B; i++) mats.push(tf.reshape(tf.matMul(cut(xtb, i, d, R), cut(gb, i, R, p)), [1, d * p]));
+      return tf.concat(mats, 0);
+    });
+    return { norms: tf.tidy(() => tf.sum(tf.square(perExample), 1)), perExample };
+  }
+  const xb = x.dataSync() as Float32Array;
+  let gtb: Float32Array | undefined;
+  if (ghost) {
+    const gt = tf.tidy(() => tf.transpose(tf.reshape(g, [B, R, p]), [0, 2, 1]));
+    gtb = gt.dataSync() as Float32Array;
+    gt.dispose();
+  }
+  const norms = tf.tidy(() => {
     const per: tf.Scalar[] = [];
     for (let i = 0; i < B; i++) {
       if (ghost) {
         // ⟨A_i A_iᵀ, G_i G_iᵀ⟩: two [R, R] Gram matrices, never the [p, d] gradient.
-        const aa = tf.matMul(cut(xb, i, R, d), cut(xtb!, i, d, R));
-        const gg = tf.matMul(cut(gb!, i, R, p), cut(gtb, i, p, R));
+        const aa = tf.matMul(cut(xb, i, R, d), cut(xtb, i, d, R));
+        const gg = tf.matMul(cut(gb, i, R, p), cut(gtb!, i, p, R));
         per.push(tf.sum(tf.mul(aa, gg)));
       } else {
-        per.push(tf.sum(tf.square(tf.matMul(cut(gtb, i, p, R), cut(xb, i, R, d)))));
+        per.push(tf.sum(tf.square(tf.matMul(cut(xtb, i, d, R), cut(gb, i, R, p)))));
       }
     }
     return tf.stack(per) as tf.Tensor1D;
   });
+  return { norms };
 }
 
 /** Per-example row-major stack of two [B·T, w] tensors into [B·2T, w] (example i's rows of a, then of b). */
@@ -98,13 +123,57 @@ function interleave(a: tf.Tensor2D, b: tf.Tensor2D, B: number): tf.Tensor2D {
   return tf.reshape(tf.concat([tf.reshape(a, [B, T, w]), tf.reshape(b, [B, T, w])], 1), [B * 2 * T, w]) as tf.Tensor2D;
 }
 
+export interface PerExampleNorms {
+  /** ||∇L_i||² over all parameters. */
+  squared: Float64Array;
+  /** Per linear tap (same order as taps.linears): kept per-example gradients G_iᵀ as [B, d·p], columns of p in name order. */
+  linears: (tf.Tensor2D | undefined)[];
+  /** The head's kept per-example gradients. */
+  head?: tf.Tensor2D;
+  /** True when `head` is the tied matrix's whole gradient, the embedding's part included. */
+  headWithEmbedding: boolean;
+}
+
+/** Whether the tied head's per-example gradients [B, dim·vocab] are kept (then its cross term is on the CPU). */
+function keepsTiedHead(B: number, vocab: number, dim: number, mode: NormMode, keepBytes: number): boolean {
+  return mode !== "ghost" && B * vocab * dim * 4 <= keepBytes;
+}
+
+/** Adds ||E_i||² + 2⟨H_i, E_i⟩ per example from kept H_iᵀ [B, dim·vocab] (entry (k, v) at k·vocab + v). */
+function tiedTerms(kept: tf.Tensor2D, d: Float32Array, ids: Int32Array, s: Shape, dim: number, vocab: number, out: Float64Array): void {
+  const h = kept.dataSync() as Float32Array;
+  for (let i = 0; i < s.B; i++) {
+    const { ids: uniq, rows } = embeddingRows(d, ids, i, s.T, dim);
+    const base = i * dim * vocab;
+    let e = 0;
+    let cross = 0;
+    for (let u = 0; u < uniq.length; u++) {
+      const v = uniq[u]!;
+      for (let k = 0; k < dim; k++) {
+        const sv = rows[u * dim + k]!;
+        e += sv * sv;
+        cross += sv * h[base + k * vocab + v]!;
+      }
+    }
+    out[i] = out[i]! + e + 2 * cross;
+  }
+}
+
+/** Default bound on kept per-example gradients per layer; above it the weight gradient is recomputed. */
+export const KEEP_BYTES = 64 * 1024 * 1024;
+
 /** Squared per-example gradient norms over all parameters, for the taps of one micro-batch. */
-export function perExampleSquaredNorms(taps: Taps, ids: Int32Array, s: Shape, tied: boolean, mode: NormMode = "auto"): Float64Array {
+export function perExampleNorms(taps: Taps, ids: Int32Array, s: Shape, tied: boolean, mode: NormMode = "auto", keepBytes = KEEP_BYTES): PerExampleNorms {
   const parts: tf.Tensor1D[] = [];
+  const kept: (tf.Tensor2D | undefined)[] = [];
+  const extra = new Float64Array(s.B);
+  let head: tf.Tensor2D | undefined;
   try {
     for (const tap of taps.linears) {
       const g = groupGrad(tap);
-      parts.push(groupNorms(tap.x, g, s.B, mode));
+      const r = groupNorms(tap.x, g, s.B, mode, keepBytes);
+      parts.push(r.norms);
+      kept.push(r.perExample);
       g.dispose();
     }
     parts.push(tf.tidy(() => {
@@ -113,7 +182,15 @@ export function perExampleSquaredNorms(taps: Taps, ids: Int32Array, s: Shape, ti
     }));
     const hg = groupGrad(taps.head);
     const vocab = hg.shape[1];
-    if (tied) {
+    let r: GroupResult;
+    let headWithEmbedding = false;
+    const dim = taps.embedGrad!.shape[1];
+    if (!tied || keepsTiedHead(s.B, vocab, dim, mode, keepBytes)) {
+      r = groupNorms(taps.head.x, hg, s.B, mode, keepBytes);
+      // Tied, with H_i kept: ||H_i + E_i||² = ||H_i||² + ||E_i||² + 2⟨H_i, E_i⟩, the last two on the
+      // CPU from the ids and embedding output gradients: ⟨H_i, E_i⟩ = Σ_t d_t·H_i[id_t].
+      if (tied) tiedTerms(r.perExample!, taps.embedGrad!.dataSync() as Float32Array, ids, s, dim, vocab, extra);
+    } else {
       // The tied matrix's per-example gradient is H_i + E_i = g_iᵀa_i + O_iᵀd_i (O_i: one-hot ids,
       // d_i: embedding output gradients) = [g_i; O_i]ᵀ[a_i; d_i], a linear layer with 2T rows, so
       // the cross term ⟨H_i, E_i⟩ comes out of the same identity.
@@ -121,20 +198,22 @@ export function perExampleSquaredNorms(taps: Taps, ids: Int32Array, s: Shape, ti
         const onehot = tf.cast(tf.oneHot(tf.tensor1d(ids, "int32"), vocab), "float32") as tf.Tensor2D;
         return [interleave(hg, onehot, s.B), interleave(taps.head.x, taps.embedGrad!, s.B)];
       });
-      parts.push(groupNorms(xx!, gx!, s.B, mode));
+      r = groupNorms(xx!, gx!, s.B, mode, keepBytes);
       tf.dispose([gx!, xx!]);
-    } else {
-      parts.push(groupNorms(taps.head.x, hg, s.B, mode));
+      headWithEmbedding = r.perExample !== undefined;
     }
+    parts.push(r.norms);
+    head = r.perExample;
     hg.dispose();
     const total = tf.tidy(() => tf.addN(parts));
-    const out = Float64Array.from(total.dataSync());
+    const squared = Float64Array.from(total.dataSync());
     total.dispose();
-    if (!tied) {
-      const dim = taps.embedGrad!.shape[1];
-      embeddingNorms(taps.embedGrad!.dataSync() as Float32Array, ids, s, dim, out);
-    }
-    return out;
+    for (let i = 0; i < s.B; i++) squared[i] = squared[i]! + extra[i]!;
+    if (!tied) embeddingNorms(taps.embedGrad!.dataSync() as Float32Array, ids, s, dim, squared);
+    return { squared, linears: kept, headWithEmbedding, ...(head ? { head } : {}) };
+  } catch (e) {
+    tf.dispose([...kept.filter((k): k is tf.Tensor2D => k !== undefined), ...(head ? [head] : [])]);
+    throw e;
   } finally {
     tf.dispose(parts);
   }
