@@ -1,5 +1,5 @@
-// `llmos fl serve | join | provision`: the federated-learning coordinator, a site, and the startup
-// kits (CA and per-site credentials) for mutual TLS between them.
+// `llmos fl serve | join | provision | simulate`: the federated-learning coordinator, a site, the
+// startup kits (CA and per-site credentials) for mutual TLS between them, and simulation mode.
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { LlamaModel, initBackend, resolvePreset } from "../../engine/model/index.ts";

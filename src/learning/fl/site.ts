@@ -37,7 +37,18 @@ export async function joinFederation(o: JoinOptions): Promise<{ rounds: number }
   }
   const client = new TlsClient(o.coordinator, cred);
   try {
-    const welcome = welcomeSchema.parse(await client.post("/fl/v1/join", { v: WIRE_VERSION, type: "join", site }));
+    // The coordinator may still be starting: retry the join on network errors (not on refusals).
+    let joined: unknown;
+    for (const started = Date.now(); ; ) {
+      try {
+        joined = await client.post("/fl/v1/join", { v: WIRE_VERSION, type: "join", site });
+        break;
+      } catch (e) {
+        if (e instanceof LlmosError || Date.now() - started > (o.retryMs ?? 30_000)) throw e;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+    const welcome = welcomeSchema.parse(joined);
     const tokenizer = BpeTokenizer.fromJSON(welcome.tokenizer);
     const config: LlamaConfig = { ...resolvePreset(welcome.model.preset), vocabSize: welcome.model.vocabSize };
     o.log(`${site}: joined federation ${welcome.federation}`);
