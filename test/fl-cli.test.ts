@@ -35,9 +35,9 @@ test("fl commands refuse bad flags naming the flag", async () => {
     [["simulate", "--data", SHAKESPEARE, "--secagg", "maybe"], /--secagg/],
     [["serve", "--config", "/nonexistent/federation.yaml"], /unknown federation config/],
   ];
-  for (const [args, re] of cases) {
-    const r = await fl(args);
-    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
-    assert.match(r.stderr, re);
-  }
+  const results = await Promise.all(cases.map(([args]) => fl(args)));
+  cases.forEach(([args, re], i) => {
+    assert.equal(results[i]!.code, 2, `${args.join(" ")}: ${results[i]!.stderr}`);
+    assert.match(results[i]!.stderr, re);
+  });
 });
