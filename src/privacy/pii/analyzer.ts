@@ -18,32 +18,37 @@ const contextSets = new WeakMap<PatternRecognizer, Set<string>>();
 
 interface TextFacts {
   hasDigit: boolean;
-  /** Longest run of [A-Za-z0-9+/_=-]. */
-  maxRun: number;
+  /** Counted on first use (-1 until then). */
+  digits: number;
 }
 
-// One pass over the characters answers the gates of most recognizers.
+// Facts most gates need, computed once per text and only as far as a gate asks.
 function textFacts(text: string): TextFacts {
-  let hasDigit = false;
-  let run = 0;
-  let maxRun = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    const digit = c >= 48 && c <= 57;
-    if (digit) hasDigit = true;
-    if (digit || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 43 || c === 47 || c === 95 || c === 61 || c === 45) {
-      if (++run > maxRun) maxRun = run;
-    } else run = 0;
+  return { hasDigit: /\d/.test(text), digits: -1 };
+}
+
+function digitCount(text: string, facts: TextFacts): number {
+  if (facts.digits < 0) {
+    let d = 0;
+    if (facts.hasDigit) {
+      for (let i = 0; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        if (c <= 57 && c >= 48) d++;
+      }
+    }
+    facts.digits = d;
   }
-  return { hasDigit, maxRun };
+  return facts.digits;
 }
 
 function passesGate(p: PatternRecognizer, text: string, facts: TextFacts): boolean {
   const g = p.gate;
   if (g === undefined) return true;
   if (g === "digit") return facts.hasDigit;
-  if (g === "run32") return facts.maxRun >= 32;
-  return typeof g === "string" ? text.includes(g) : g.test(text);
+  if (g === "run32") return text.length >= 32 && /[A-Za-z0-9+/_=-]{32}/.test(text);
+  if (typeof g === "string") return text.includes(g);
+  if (g instanceof RegExp) return g.test(text);
+  return facts.hasDigit && digitCount(text, facts) >= g.digits;
 }
 
 function runPattern(p: PatternRecognizer, text: string, out: Candidate[], threshold: number): void {
@@ -100,7 +105,7 @@ export function resolveOverlaps(cands: Candidate[]): Candidate[] {
 }
 
 export interface AnalyzeOptions {
-  /** Report only these types (intersected with the config's). */
+  /** Report only these types (within those the config enables). */
   entities?: string[];
   /** Keep the recognizer name on each finding (debugging without values). */
   withRecognizer?: boolean;
@@ -111,6 +116,7 @@ export class Analyzer {
   private readonly patterns: PatternRecognizer[];
   private readonly allow: Set<string>;
   private readonly tagger: NameTagger | undefined;
+  private readonly enabled: Set<string> | undefined;
 
   constructor(config: unknown = {}) {
     this.config = parseAnalyzerConfig(config);
@@ -130,17 +136,19 @@ export class Analyzer {
       regex: new RegExp(`(?<![\\p{L}\\p{N}])(?:${d.values.map(escapeRegex).sort((a, b) => b.length - a.length).join("|")})(?![\\p{L}\\p{N}])`, "giu"),
       score: 1,
     }));
-    this.patterns = [...PATTERNS, ...DATE_PATTERNS, ...custom, ...deny];
+    this.enabled = this.config.entities ? new Set(this.config.entities) : undefined;
+    // Recognizers of types the tenant did not enable never run.
+    this.patterns = [...PATTERNS, ...DATE_PATTERNS, ...custom, ...deny].filter((p) => !this.enabled || this.enabled.has(p.type));
     if (this.config.tagger) this.tagger = sharedTagger ??= NameTagger.load();
   }
 
   /** Findings in `text`, sorted by start; offsets are JavaScript string indices, end exclusive. */
   analyze(text: string, options: AnalyzeOptions = {}): Finding[] {
-    const wanted = new Set([...(this.config.entities ?? []), ...(options.entities ?? [])]);
-    const want = (t: string) => (wanted.size === 0 || wanted.has(t));
+    const only = options.entities ? new Set(options.entities) : undefined;
+    const want = (t: string) => (!this.enabled || this.enabled.has(t)) && (!only || only.has(t));
     const cands: Candidate[] = [];
     const facts = textFacts(text);
-    for (const p of this.patterns) if (want(p.type) && passesGate(p, text, facts)) runPattern(p, text, cands, this.config.threshold);
+    for (const p of this.patterns) if ((!only || only.has(p.type)) && passesGate(p, text, facts)) runPattern(p, text, cands, this.config.threshold);
     if (this.tagger && (want("PERSON") || want("LOCATION") || want("ORGANIZATION"))) {
       // Strong pattern findings are shown to the tagger as one placeholder token each, so that
       // it sees "call <PHONE>" as context and never tags pieces of an e-mail address or a date.

@@ -33,6 +33,7 @@ export const DATE_PATTERNS: PatternRecognizer[] = [
   },
   {
     name: "month_name_date",
+    gate: /jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec/i,
     type: "DATE_TIME",
     regex: new RegExp(
       `(?:\\b${WEEKDAY},?\\s+)?(?:\\b${MONTH}\\s+${DAY}(?:,?\\s+${YEAR}\\b)?|\\b${DAY}(?:\\s+of)?\\s+${MONTH}(?:,?\\s+${YEAR}\\b)?|\\b${MONTH},?\\s+(?:1[6-9]\\d{2}|20\\d{2})\\b)(?:,?\\s+(?:at\\s+)?${TIME})?`,
@@ -49,6 +50,7 @@ export const DATE_PATTERNS: PatternRecognizer[] = [
   },
   {
     name: "weekday",
+    gate: "day",
     type: "DATE_TIME",
     regex: /\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)s?\b/g,
     score: 0.6,
@@ -64,6 +66,7 @@ export const DATE_PATTERNS: PatternRecognizer[] = [
   },
   {
     name: "relative_date",
+    gate: /day|tonight|tomorrow|week|month|year/i,
     type: "DATE_TIME",
     regex: /\b(?:yesterday|today|tomorrow|tonight|(?:last|next|this)\s+(?:week|month|year|weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b/gi,
     score: 0.5,

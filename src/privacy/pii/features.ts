@@ -19,37 +19,43 @@ function shape(w: string): string {
   return s;
 }
 
-/** Marks each token that starts (1) or continues (2) a multi-word place name ("New York", "Rio de Janeiro"). */
+/**
+ * If a multi-word place name ("New York", "Rio de Janeiro", commas and line breaks between its words
+ * allowed) starts at token i, marks it (1 for the first word, 2 for the rest) and returns true.
+ */
+export function markMultiPlace(tokens: Token[], i: number, lex: Lexicons, marks: Uint8Array): boolean {
+  const cands = lex.multiPlaces.get(tokens[i]!.text);
+  if (!cands) return false;
+  for (const c of cands) {
+    let j = i;
+    let k = 0;
+    const at: number[] = [];
+    while (k < c.length && j < tokens.length) {
+      const w = tokens[j]!.text;
+      if (w === "," || w === "\n") {
+        j++;
+        continue;
+      }
+      if (w !== c[k]) break;
+      at.push(j);
+      j++;
+      k++;
+    }
+    if (k === c.length) {
+      at.forEach((x, n) => (marks[x] = n === 0 ? 1 : 2));
+      return true;
+    }
+  }
+  return false;
+}
+
+/** Marks of every multi-word place name in the tokens (see markMultiPlace). */
 export function multiPlaceMarks(tokens: Token[], lex: Lexicons): Uint8Array {
   const marks = new Uint8Array(tokens.length);
   for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i]!.text;
-    const code = t.charCodeAt(0);
-    if ((code >= 97 && code <= 122) || code < 65) continue;
-    const cands = lex.multiPlaces.get(t);
-    if (!cands) continue;
-    for (const c of cands) {
-      // Match word by word, stepping over commas and newlines ("Rio de Janeiro" or "Rio\nde Janeiro").
-      let j = i;
-      let k = 0;
-      const at: number[] = [];
-      while (k < c.length && j < tokens.length) {
-        const w = tokens[j]!.text;
-        if (w === "," || w === "\n") {
-          j++;
-          continue;
-        }
-        if (w !== c[k]) break;
-        at.push(j);
-        j++;
-        k++;
-      }
-      if (k === c.length) {
-        at.forEach((x, n) => (marks[x] = n === 0 ? 1 : 2));
-        i = j - 1;
-        break;
-      }
-    }
+    const code = tokens[i]!.text.charCodeAt(0);
+    if ((code >= 97 && code <= 122) || code < 65 || marks[i]) continue;
+    markMultiPlace(tokens, i, lex, marks);
   }
   return marks;
 }
@@ -91,7 +97,7 @@ export function tokenBits(t: string, lex: Lexicons): number {
   const cap = c !== c.toLowerCase() ? 1 : 0;
   if (!cap) return 0;
   const lower = t.toLowerCase();
-  return cap | (lex.commonWords.has(lower) ? 2 : 0) | (lex.firstNames.has(t) || lex.anyNames.has(t) ? 4 : 0) | (lex.lastNames.has(t) ? 8 : 0) | (lex.cities.has(t) || lex.countries.has(t) || lex.states.has(t) ? 16 : 0);
+  return cap | (lex.multiPlaces.has(t) ? 64 : 0) | (lex.commonWords.has(lower) ? 2 : 0) | (lex.firstNames.has(t) || lex.anyNames.has(t) ? 4 : 0) | (lex.lastNames.has(t) ? 8 : 0) | (lex.cities.has(t) || lex.countries.has(t) || lex.states.has(t) ? 16 : 0);
 }
 
 export function isBoundary(prev: string | undefined): boolean {
@@ -100,7 +106,7 @@ export function isBoundary(prev: string | undefined): boolean {
 
 /** The conjunction feature of a token: its bits, whether it starts a sentence, and the previous token's bits. */
 export function conjFeature(bits: number, first: boolean, prevBits: number): string {
-  return `cj=${bits | (first ? 32 : 0)}|${prevBits & 1 ? prevBits : 0}`;
+  return `cj=${(bits & 31) | (first ? 32 : 0)}|${prevBits & 1 ? prevBits & 31 : 0}`;
 }
 
 /** Static features of token i (everything except the previous tags). */

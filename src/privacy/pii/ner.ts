@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { findAddresses } from "./address.ts";
 import { lexicons, type Lexicons } from "./lexicon.ts";
-import { conjFeature, isBoundary, multiPlaceMarks, neighborFeatures, ownFeatures, tagFeatures, tokenBits } from "./features.ts";
+import { conjFeature, isBoundary, markMultiPlace, neighborFeatures, ownFeatures, tagFeatures, tokenBits } from "./features.ts";
 import { Perceptron, type PerceptronWeights } from "./perceptron.ts";
 import { maskTokens, tokenize, type Token } from "./tokenize.ts";
 import type { Candidate } from "./types.ts";
@@ -16,9 +16,16 @@ export const WEIGHTS_URL = new URL("./model/ner-weights.json", import.meta.url);
 // after an "O" are "O" without scoring, which is most of the tagger's speed.
 const NAME_PARTICLES = new Set(["de", "da", "di", "du", "del", "della", "van", "von", "der", "den", "ten", "ter", "bin", "ibn", "al", "el", "le", "la", "dos", "das", "do"]);
 
+// Lower-case words that may continue a name, place or organisation ("Bank of X", "Rio de Janeiro",
+// "Smith and Sons"); any other lower-case word ends the entity.
+const CONTINUERS = new Set([...NAME_PARTICLES, "of", "and", "the", "y", "e", "et", "und", "on", "upon", "am", "an", "im", "sur", "st", "nad", "pod", "del", "les", "los", "las", "für", "zu", "zum", "zur", "van", "ter", "aan", "op"]);
+
 /** A word that starts lower-case and cannot continue an entity is "O" without scoring (speed). */
 export function skippable(tok: Token, prevTag: string): boolean {
-  if (prevTag !== "O") return false;
+  if (prevTag !== "O") {
+    const code = tok.text.charCodeAt(0);
+    return code >= 97 && code <= 122 && !CONTINUERS.has(tok.text);
+  }
   const code = tok.text.charCodeAt(0);
   if (code === 10) return true;
   if (code >= 97 && code <= 122) return !NAME_PARTICLES.has(tok.text);
@@ -66,10 +73,16 @@ export class NameTagger {
 
   /** Tags of the tokens (greedy, left to right). */
   tag(tokens: Token[]): string[] {
+    return Array.from(this.tagIndices(tokens), (t) => NER_TAGS[t]!);
+  }
+
+  /** The same as indices into NER_TAGS (no strings: the hot path). */
+  tagIndices(tokens: Token[]): Uint8Array {
     const n = NER_TAGS.length;
     const START = n; // index of "<s>"
     const tags = new Uint8Array(tokens.length);
-    const marks = multiPlaceMarks(tokens, this.lex);
+    // Multi-word place names are matched lazily, only where a scored token may start one.
+    const marks = new Uint8Array(tokens.length);
     const scores = this.scores;
     // Each token's cached row is looked up once per call and shared by the five positions that use it.
     const rows: (Float64Array | undefined)[] = new Array(tokens.length);
@@ -81,8 +94,10 @@ export class NameTagger {
       // Guarded reads: a negative array index is a slow dictionary lookup in V8.
       const prev = i > 0 ? tags[i - 1]! : START;
       const tok = tokens[i]!;
-      if ((prev === 0 || prev === START) && skippable(tok, "O")) continue; // tags[i] stays 0 = "O"
+      if (skippable(tok, prev === 0 || prev === START ? "O" : "I")) continue; // tags[i] stays 0 = "O"
       const r0 = row(i);
+      const bitsAt = r0.length - 1;
+      if (marks[i] === 0 && r0[bitsAt]! & 64) markMultiPlace(tokens, i, this.lex, marks);
       const rp1 = row(i - 1);
       const rp2 = row(i - 2);
       const rn1 = row(i + 1);
@@ -91,7 +106,6 @@ export class NameTagger {
       const tv = this.tagVector(prev, prev2);
       const mv = this.mp[marks[i]!]!;
       const tw = (5 + prev) * n;
-      const bitsAt = r0.length - 1;
       const cv = this.conjVector(r0[bitsAt]!, i === 0 || isBoundary(tokens[i - 1]!.text), i > 0 ? rp1[bitsAt]! : 0);
       let best = 0;
       for (let t = 0; t < n; t++) {
@@ -106,7 +120,7 @@ export class NameTagger {
       }
       tags[i] = best;
     }
-    return Array.from(tags, (t) => NER_TAGS[t]!);
+    return tags;
   }
 
   /**
@@ -134,7 +148,7 @@ export class NameTagger {
   }
 
   private conjVector(bits: number, first: boolean, prevBits: number): Float64Array {
-    const key = bits | (first ? 32 : 0) | ((prevBits & 1 ? prevBits : 0) << 6);
+    const key = (bits & 31) | (first ? 32 : 0) | ((prevBits & 1 ? prevBits & 31 : 0) << 6);
     let v = this.conjCache[key];
     if (!v) {
       v = new Float64Array(NER_TAGS.length);
@@ -157,29 +171,39 @@ export class NameTagger {
 
   find(text: string, masks: readonly { type: string; start: number; end: number }[] = []): Candidate[] {
     const tokens = maskTokens(tokenize(text), masks);
-    return withAddresses(spansFromTags(tokens, this.tag(tokens)), findAddresses(tokens, this.lex));
+    return withAddresses(spansFromTags(tokens, this.tagIndices(tokens)), findAddresses(tokens, this.lex));
   }
 }
 
 /** Joins B-/I- runs into findings; trailing punctuation and newlines are trimmed off. */
-export function spansFromTags(tokens: Token[], tags: string[]): Candidate[] {
+const KINDS = ["PER", "LOC", "ORG"];
+const isPunct = (t: string) => t.length === 1 && /^[^\p{L}\d]$/u.test(t);
+
+/** Joins B-/I- runs (tag indices into NER_TAGS) into findings; trailing punctuation is trimmed off. */
+export function spansFromTags(tokens: Token[], tags: Uint8Array): Candidate[] {
   const out: Candidate[] = [];
   let i = 0;
   while (i < tokens.length) {
     const tag = tags[i]!;
-    if (tag === "O") {
+    if (tag === 0) {
       i++;
       continue;
     }
-    const kind = tag.slice(2);
+    const k = (tag - 1) >> 1;
+    const inside = 2 * k + 2;
     let j = i + 1;
-    while (j < tokens.length && tags[j] === `I-${kind}`) j++;
+    while (j < tokens.length && tags[j] === inside) j++;
     let last = j - 1;
-    while (last > i && /^[^\p{L}\d]$/u.test(tokens[last]!.text)) last--;
-    while (last > i && tokens[last]!.text.startsWith("⟦")) last--;
-    if (!/^[^\p{L}\d]$/u.test(tokens[i]!.text) && !tokens[i]!.text.startsWith("⟦")) {
+    while (last > i && (isPunct(tokens[last]!.text) || tokens[last]!.text.startsWith("⟦"))) last--;
+    if (!isPunct(tokens[i]!.text) && !tokens[i]!.text.startsWith("⟦")) {
+      const kind = KINDS[k]!;
       const c: Candidate = { type: TYPE_OF[kind]!, start: tokens[i]!.start, end: tokens[last]!.end, score: 0.85, recognizer: "tagger" };
-      if (kind === "LOC" && tokens.slice(i, last + 1).some((t) => /^\d/.test(t.text))) c.street = true;
+      if (kind === "LOC") {
+        for (let x = i; x <= last; x++) {
+          const code = tokens[x]!.text.charCodeAt(0);
+          if (code >= 48 && code <= 57) c.street = true;
+        }
+      }
       out.push(c);
     }
     i = j;

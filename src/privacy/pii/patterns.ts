@@ -18,9 +18,10 @@ export interface PatternRecognizer {
   captured?: boolean;
   /**
    * Cheap test the text must pass before the (slower) regex runs: "digit" (any ASCII digit),
-   * "run32" (32 token characters in a row), a substring, or a regex without lookbehind.
+   * "run32" (32 token characters in a row), at least `digits` ASCII digits in the text, a substring,
+   * or a regex without lookbehind (V8 scans those fast).
    */
-  gate?: "digit" | "run32" | string | RegExp;
+  gate?: "digit" | "run32" | string | RegExp | { digits: number };
   /** Overlap tier (default: 2 with a validator, else 1); see resolveOverlaps. */
   priority?: number;
   /** Score to use when `validate` fails (default: drop the match). */
@@ -83,7 +84,7 @@ export const PATTERNS: PatternRecognizer[] = [
   },
   {
     name: "credit_card",
-    gate: "digit",
+    gate: { digits: 12 },
     type: "CREDIT_CARD",
     // Issuer prefixes 0-6 (ISO/IEC 7812 major industry identifiers; 15-digit JCB uses 1800 and 2131,
     // Maestro also 0604), 12 to 19 digits.
@@ -103,7 +104,7 @@ export const PATTERNS: PatternRecognizer[] = [
   },
   {
     name: "us_ssn",
-    gate: "digit",
+    gate: { digits: 9 },
     type: "US_SSN",
     regex: /(?<![\d-])\d{3}([- .])\d{2}\1\d{4}(?![\d-]*\d)/g,
     score: 0.8,
@@ -112,7 +113,7 @@ export const PATTERNS: PatternRecognizer[] = [
   },
   {
     name: "us_ssn_plain",
-    gate: "digit",
+    gate: { digits: 9 },
     type: "US_SSN",
     regex: /(?<![\d-])\d{9}(?![\d-])/g,
     score: 0.25,
@@ -122,7 +123,7 @@ export const PATTERNS: PatternRecognizer[] = [
   },
   {
     name: "uk_nhs",
-    gate: "digit",
+    gate: { digits: 10 },
     type: "UK_NHS",
     regex: /(?<![\d-])\d{3}[ -]?\d{3}[ -]?\d{4}(?![\d-])/g,
     score: 0.35,
@@ -141,7 +142,7 @@ export const PATTERNS: PatternRecognizer[] = [
   },
   {
     name: "us_passport",
-    gate: "digit",
+    gate: { digits: 8 },
     type: "US_PASSPORT",
     regex: /\b[A-Z]?\d{8,9}\b/g,
     score: 0.1,
@@ -159,7 +160,7 @@ export const PATTERNS: PatternRecognizer[] = [
   },
   {
     name: "us_bank_number",
-    gate: "digit",
+    gate: { digits: 8 },
     type: "US_BANK_NUMBER",
     regex: /\b\d{8,17}\b/g,
     score: 0.05,
@@ -168,7 +169,7 @@ export const PATTERNS: PatternRecognizer[] = [
   },
   {
     name: "phone",
-    gate: "digit",
+    gate: { digits: 7 },
     type: "PHONE_NUMBER",
     // The lookahead (7 digits before any letter or line end) rejects short numbers before the slow part.
     regex: /(?<![\w+.\/-])(?=[+(\d](?:[ .\/()-]{0,3}\d){6})(?:\+|00)?(?:\(\d{1,4}\)|\d{1,4})(?:[ .\/-]?\(?\d{1,5}\)?){1,5}(?:[ .-]?(?:x|ext\.?|#)\s?\d{1,6})?(?![\w-]*\d)/g,
@@ -180,7 +181,7 @@ export const PATTERNS: PatternRecognizer[] = [
   },
   {
     name: "phone_regional",
-    gate: "digit",
+    gate: /phone|tel|call|mobile|cell|fax|whatsapp|ring/i,
     type: "PHONE_NUMBER",
     regex: /(?<![\w+.\/-])(?=[+(\d](?:[ .\/()-]{0,3}\d){6})(?:\+|00)?(?:\(\d{1,4}\)|\d{1,4})(?:[ .\/-]?\(?\d{1,5}\)?){1,5}(?:[ .-]?(?:x|ext\.?|#)\s?\d{1,6})?(?![\w-]*\d)/g,
     score: 0.2,
@@ -191,7 +192,7 @@ export const PATTERNS: PatternRecognizer[] = [
   },
   {
     name: "phone_digits",
-    gate: "digit",
+    gate: { digits: 8 },
     type: "PHONE_NUMBER",
     regex: /(?<![\w+.-])\+?\d{8,15}(?![\w-])/g,
     score: 0.2,

@@ -226,7 +226,7 @@ function person(f: Faker): string {
     case 0: return `${first} ${f.string.alpha({ length: 1, casing: "upper" })}. ${last}`;
     case 1: return `${first} ${f.person.middleName()} ${last}`;
     case 2: return `${first} ${f.string.alpha({ length: 1, casing: "upper" })} ${last}`;
-    case 3: return f.person.fullName();
+    case 3: return `${f.person.firstName()} ${f.person.lastName()}-${f.person.lastName()}`;
     default: return `${first} ${last}`;
   }
 }
