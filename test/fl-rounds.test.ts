@@ -37,7 +37,13 @@ async function scriptedSite(url: string, credPath: string, value: number, silent
       if (t.type === "finish") return;
       if (t.type === "round") {
         task = t;
-        sa = new SecAggClient(site, t.secagg!.params);
+        if (!t.secagg) {
+          const n = Buffer.from(t.weights, "base64").length / 4;
+          const delta = Buffer.from(new Float32Array(n).fill(value).buffer).toString("base64");
+          if (!silent(t.round, "masked")) await c.post("/fl/v1/submit", { v: 1, type: "update", site, roundId: t.roundId, delta, metrics: { examples: 1000, steps: 1 } });
+          continue;
+        }
+        sa = new SecAggClient(site, t.secagg.params);
         await up("advertise", sa.advertise());
         continue;
       }
@@ -186,5 +192,34 @@ test("a site whose data-use contract refuses 'federated' sits rounds out; once t
   } finally {
     await coord.close();
     kernel.close();
+  }
+});
+
+test("plain mode over the network: a robust strategy (FedMedian) sees each update and ignores an outlier; late messages are refused", { timeout: 30_000 }, async () => {
+  const dir = tempDir("llmos-fl-plain-");
+  const kit = await provisionFederation({ out: join(dir, "kit"), sites: ["p1", "p2", "p3"], hosts: ["127.0.0.1"] });
+  writeFileSync(join(dir, "tok.json"), JSON.stringify(trainBpe(["to be or not to be, that is the question. ".repeat(50)], { vocabSize: 300 }).toJSON()));
+  const config = validateFederation({
+    name: "plain", listen: { host: "127.0.0.1", port: 0 }, credentials: kit.coordinator, tokenizer: join(dir, "tok.json"),
+    rounds: 1, sampling: { fraction: 1, minSites: 2, startAfter: 3, waitForSitesMs: 10_000 },
+    strategy: { name: "fedmedian" }, secagg: { enabled: false }, timeouts: { stageMs: 2000, trainMs: 5000, pollMs: 500 }, out: join(dir, "out"),
+  });
+  const coord = await Coordinator.create(config, () => {});
+  const url = await coord.listen();
+  const initial = new Float32Array(coord.global);
+  const values: Record<string, number> = { p1: 1, p2: 2, p3: 100 };
+  const sites = Object.entries(kit.sites).map(([s, p]) => scriptedSite(url, p, values[s]!, () => false, []));
+  try {
+    const probe = new TlsClient(url, await loadCredential(kit.sites.p1!, "site"));
+    const summary = await coord.run();
+    await Promise.all(sites);
+    const refused = await probe.post("/fl/v1/submit", { v: 1, type: "secagg", site: "p1", roundId: summary.rounds[0]!.roundId, msg: { type: "secagg/advertise", roundId: "x", site: "p1", cPk: "", sPk: "" } }).catch((e: Error) => e.message);
+    probe.close();
+    assert.deepEqual(summary.rounds[0]!.survivors, ["p1", "p2", "p3"]);
+    assert.equal(summary.rounds[0]!.secureAggregation, false);
+    for (const i of [0, 7, initial.length - 1]) assert.ok(Math.abs(coord.global[i]! - initial[i]! - 2) < 1e-5, "the median update (2) was applied");
+    assert.match(String(refused), /stale message/);
+  } finally {
+    await coord.close();
   }
 });
