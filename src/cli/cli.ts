@@ -9,6 +9,7 @@ import { modelsCommands } from "./commands/models.ts";
 import { keysCommands } from "./commands/keys.ts";
 import { auditCommands } from "./commands/audit.ts";
 import { mpcCommands } from "./commands/mpc.ts";
+import { flJoinCommand, flProvisionCommand, flServeCommand, flSimulateCommand } from "./commands/fl.ts";
 import { dpDatasetAddCommand, dpDatasetBudgetCommand, dpDatasetListCommand } from "./commands/dp-dataset.ts";
 import { dpEpsilonCommand } from "./commands/dp-epsilon.ts";
 import { dpNoiseCommand } from "./commands/dp-noise.ts";
@@ -17,7 +18,8 @@ import { heCommands } from "./commands/he.ts";
 import { reportError, runCli } from "./run.ts";
 
 const commands = [tokenizerTrainCommand, trainCommand, exportCommand, infoCommand, generateCommand, serveCommand, ...modelsCommands, ...keysCommands, ...auditCommands, ...mpcCommands, ...heCommands,
-  dpEpsilonCommand, dpNoiseCommand, dpDatasetAddCommand, dpDatasetListCommand, dpDatasetBudgetCommand, dpQueryCommand];
+  dpEpsilonCommand, dpNoiseCommand, dpDatasetAddCommand, dpDatasetListCommand, dpDatasetBudgetCommand, dpQueryCommand,
+  flServeCommand, flJoinCommand, flProvisionCommand, flSimulateCommand];
 
 // Last resort: an error that escaped a command still prints as one line (the wasm runtime's own
 // handler would otherwise dump its module source).
