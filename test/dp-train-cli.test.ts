@@ -100,3 +100,14 @@ test("fine-tuning --from a checkpoint with a fixed σ and --scrub", async () => 
   assert.match(card.base, /run1/);
   assert.ok(!existsSync(join(out, ".scrubbed")), "scrubbed copies are removed");
 });
+
+test("fine-tuning the shipped default model (GGUF) with DP for one step", async () => {
+  const out = join(dir, "ft-default");
+  const r = await cli("train-dp", "--data", data, "--from", "models/default/model.gguf", "--seq-len", "32", "--batch-size", "4", "--micro-batch", "2",
+    "--max-steps", "1", "--epsilon", "4", "--delta", "1e-5", "--clip", "1", "--out", out, "--json");
+  assert.equal(r.code, 0, r.err);
+  const card = JSON.parse(readFileSync(join(out, "model-card.json"), "utf8"));
+  assert.equal(card.base, "models/default/model.gguf");
+  assert.equal(card.privacy.steps, 1);
+  assert.ok(card.privacy.epsilon <= 4);
+});
