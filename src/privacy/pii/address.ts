@@ -4,8 +4,10 @@ import type { Lexicons } from "./lexicon.ts";
 import type { Token } from "./tokenize.ts";
 import type { Candidate } from "./types.ts";
 
-const STREET_ENDINGS = /(?:straße|strasse|str|weg|gasse|allee|platz|ring|damm|katu|tie|kuja|polku|gata|gatan|vägen|väg|veien|vei|vej|gade|laan|straat|dijk|plein|utca|út|ulica|ul|utca|sokak|caddesi|cd|sk)$/i;
-const STREET_PREFIX = new Set(["rue", "via", "viale", "calle", "avenida", "av", "avda", "rua", "travessa", "praça", "piazza", "plaza", "paseo", "carrer", "ulica", "ul", "boulevard", "bd", "chemin", "allée", "impasse", "place", "quai", "camino", "carretera", "rambla", "largo", "corso", "strada", "vicolo", "aleja", "al"]);
+// Endings of one-word street names in languages that write the street type into the word
+// ("Hauptstraße", "Koskikatu", "Drottninggatan"); only on words of six letters or more.
+const STREET_ENDINGS = /(?:straße|strasse|weg|gasse|allee|platz|damm|katu|kuja|polku|gata|gatan|vägen|veien|vej|gade|laan|straat|dijk|plein|utca|ulica|sokak|caddesi|sokağı)$/i;
+const STREET_PREFIX = new Set(["rue", "via", "viale", "calle", "avenida", "avda", "rua", "travessa", "praça", "piazza", "plaza", "paseo", "carrer", "ulica", "boulevard", "chemin", "allée", "impasse", "quai", "camino", "carretera", "rambla", "corso", "strada", "vicolo", "aleja"]);
 const UNIT = new Set(["apt", "apartment", "suite", "ste", "unit", "floor", "fl", "room", "rm", "building", "bldg", "box", "po", "#", "no", "nr", "piso", "puerta", "esc", "dept", "flat"]);
 const CONNECT = new Set(["de", "da", "del", "des", "du", "la", "le", "di", "van", "von", "der", "the", "of", "do", "dos", "das", "y", "e", "am", "an", "im", "auf", "st", "-", "'", "’"]);
 
@@ -22,11 +24,12 @@ const isNum = (t: string) => {
 
 const streetCache = new Map<string, boolean>();
 
+/** A street-type word: a suffix ("Street", "Gasse") or a one-word street name ending ("Koskikatu"). */
 function streetWord(t: string, lex: Lexicons): boolean {
   let v = streetCache.get(t);
   if (v === undefined) {
     const lower = t.toLowerCase();
-    v = lex.streetWords.has(lower) || STREET_ENDINGS.test(lower);
+    v = lex.streetSuffixes.has(lower) || (lower.length >= 6 && STREET_ENDINGS.test(lower));
     if (streetCache.size > 50_000) streetCache.clear();
     streetCache.set(t, v);
   }

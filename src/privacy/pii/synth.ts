@@ -167,6 +167,23 @@ export const TEMPLATES = [
   "{P} and {F} got married in {C} last spring.",
 ]; 
 
+// Openers that put an entity in front of a sentence of ordinary prose (the rest of the sentence
+// comes from plain English text), for contexts unlike any template's.
+export const OPENERS = [
+  "{P} said that",
+  "In {C},",
+  "According to {P},",
+  "{P} from {O} noted that",
+  "As {F} put it,",
+  "Last year in {CO},",
+  "{P} wrote:",
+  "Speaking in {C}, {P} said",
+  "{F} thinks",
+  "Officials in {ST} said",
+  "A spokesperson for {O} said",
+  "Back in {C}, we learned that",
+];
+
 // Sentences without names or places, with capitalised words a tagger must leave alone.
 export const NEGATIVES = [
   "The Board approved the Budget on Monday.",
@@ -331,7 +348,13 @@ export function generateExamples(count: number, seed = 1, prose: string[] = [], 
   for (let i = 0; i < count; i++) {
     const f = fakers[i % fakers.length]!;
     const negative = f.number.int({ min: 0, max: 5 }) === 0;
-    const ex = render(f, negative ? pick(f, negatives) : pick(f, templates));
+    const opener = !negative && prose.length > 0 && f.number.int({ min: 0, max: 4 }) === 0;
+    let template = negative ? pick(f, negatives) : pick(f, templates);
+    if (opener) {
+      const body = pick(f, prose).replace(/[{}]/g, "");
+      template = `${pick(f, OPENERS)} ${body[0]!.toLowerCase()}${body.slice(1)}`;
+    }
+    const ex = render(f, template);
     // Some examples get unrelated text around them so that entities are not always at the edges.
     const around = f.number.int({ min: 0, max: 5 });
     if (around === 1 || (around >= 3 && prose.length)) {
