@@ -2,7 +2,7 @@
 // validity rule) and context words that raise the score when they appear just before the match.
 import { isIP } from "node:net";
 import { phoneDigitsValid, phoneRegionalValid, phoneValid } from "./phone.ts";
-import { cryptoAddressValid, ibanValid, luhnValid, nhsValid, shannonEntropy, ssnValid } from "./validators.ts";
+import { cryptoAddressValid, ibanChecksumValid, ibanValid, luhnValid, nhsValid, shannonEntropy, ssnValid } from "./validators.ts";
 
 export interface PatternRecognizer {
   name: string;
@@ -96,11 +96,22 @@ export const PATTERNS: PatternRecognizer[] = [
   },
   {
     name: "iban",
+    // Above other checksummed patterns: mod-97 over letters and digits is the strongest of them.
+    priority: 2.5,
     gate: /[A-Z]{2}\d{2}/,
     type: "IBAN_CODE",
     regex: /\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?\b/g,
     score: 0.95,
     validate: ibanValid,
+  },
+  {
+    name: "iban_checksum",
+    priority: 2.5,
+    gate: /[A-Z]{2}\d{2}/,
+    type: "IBAN_CODE",
+    regex: /\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?\b/g,
+    score: 0.75,
+    validate: ibanChecksumValid,
   },
   {
     name: "us_ssn",

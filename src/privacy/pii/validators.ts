@@ -29,12 +29,18 @@ const IBAN_LENGTH: Record<string, number> = {
   TL: 23, TN: 24, TR: 26, UA: 29, VA: 22, VG: 24, XK: 20,
 };
 
-/** ISO 13616 / ISO 7064 mod 97-10: the rearranged IBAN, letters as 10..35, is 1 mod 97. */
+/** ISO 13616 / ISO 7064 mod 97-10: the rearranged IBAN, letters as 10..35, is 1 mod 97; and the registry length. */
 export function ibanValid(s: string): boolean {
   const iban = s.replace(/[\s-]/g, "").toUpperCase();
-  if (!/^[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}$/.test(iban)) return false;
   const expected = IBAN_LENGTH[iban.slice(0, 2)];
   if (expected !== undefined && expected !== iban.length) return false;
+  return ibanChecksumValid(iban);
+}
+
+/** The mod-97 check alone (generators and older registries disagree on some lengths). */
+export function ibanChecksumValid(s: string): boolean {
+  const iban = s.replace(/[\s-]/g, "").toUpperCase();
+  if (!/^[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}$/.test(iban)) return false;
   const moved = iban.slice(4) + iban.slice(0, 4);
   let rem = 0;
   for (const ch of moved) {
