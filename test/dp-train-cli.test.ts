@@ -101,13 +101,28 @@ test("fine-tuning --from a checkpoint with a fixed σ and --scrub", async () => 
   assert.ok(!existsSync(join(out, ".scrubbed")), "scrubbed copies are removed");
 });
 
-test("fine-tuning the shipped default model (GGUF) with DP for one step", async () => {
+test("fine-tuning the shipped default model (GGUF) with DP and LoRA adapters, exported merged", async () => {
   const out = join(dir, "ft-default");
   const r = await cli("train-dp", "--data", data, "--from", "models/default/model.gguf", "--seq-len", "32", "--batch-size", "4", "--micro-batch", "2",
-    "--max-steps", "1", "--epsilon", "4", "--delta", "1e-5", "--clip", "1", "--out", out, "--json");
+    "--max-steps", "2", "--epsilon", "4", "--delta", "1e-5", "--clip", "1", "--lora-rank", "4", "--lr", "0.01", "--out", out,
+    "--export", join(dir, "ft-default-gguf", "merged.gguf"), "--json");
   assert.equal(r.code, 0, r.err);
   const card = JSON.parse(readFileSync(join(out, "model-card.json"), "utf8"));
   assert.equal(card.base, "models/default/model.gguf");
-  assert.equal(card.privacy.steps, 1);
+  assert.equal(card.privacy.steps, 2);
   assert.ok(card.privacy.epsilon <= 4);
+  assert.equal(card.training.lora.rank, 4);
+  // The merged GGUF differs from the base only in the adapted matrices.
+  const base = await loadLlamaGguf("models/default/model.gguf");
+  const merged = await loadLlamaGguf(join(dir, "ft-default-gguf", "merged.gguf"));
+  const diff = (name: string) => {
+    const a = base.weights.get(name)!;
+    const b = merged.weights.get(name)!;
+    let d = 0;
+    for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i]! - b[i]!));
+    return d;
+  };
+  assert.ok(diff("blk.0.attn_q.weight") > 0, "adapters changed the attention matrix");
+  assert.ok(diff("token_embd.weight") < 1e-3 && diff("blk.0.attn_norm.weight") === 0, "frozen tensors stay (up to f16 export rounding)");
+  assert.ok(existsSync(join(dir, "ft-default-gguf", "model-card.json")));
 });

@@ -37,6 +37,8 @@ const OPTIONS = {
   tenant: { type: "string" },
   "data-dir": { type: "string" },
   scrub: { type: "boolean" },
+  "lora-rank": { type: "string" },
+  "lora-alpha": { type: "string" },
   export: { type: "string" },
   "export-type": { type: "string" },
   json: { type: "boolean" },
@@ -96,6 +98,10 @@ export function parseTrainDpArgs(argv: string[], env: NodeJS.ProcessEnv = proces
     const n = numberFlag(flag, v[flag as keyof typeof v] as string | undefined);
     if (n !== undefined) (options as unknown as Record<string, unknown>)[key] = n;
   }
+  const loraRank = intFlag("lora-rank", v["lora-rank"], 1);
+  const loraAlpha = numberFlag("lora-alpha", v["lora-alpha"]);
+  if (loraAlpha !== undefined && loraRank === undefined) throw new InvalidArgumentError("--lora-alpha", "only applies with --lora-rank");
+  if (loraRank !== undefined) options.lora = { rank: loraRank, ...(loraAlpha !== undefined ? { alpha: loraAlpha } : {}) };
   if (v.dataset !== undefined) {
     options.dataset = { db: join(dpDataDir(v["data-dir"], env), "llmos.db"), tenant: v.tenant ?? "default", id: v.dataset, user: localUser() };
   }
@@ -110,7 +116,9 @@ export const trainDpCommand: Command = {
     "               --delta D --clip C (--epsilon E [--noise-multiplier S] | --noise-multiplier S) [--accountant rdp|pld]",
     "               [--max-steps N] [--batch-size N (expected, Poisson-sampled)] [--micro-batch N] [--seq-len N] [--lr X]",
     "               [--min-lr X] [--warmup N] [--weight-decay X] [--optimizer adamw|sgd] [--seed N] [--val-fraction X]",
-    "               [--dataset ID [--tenant T] [--data-dir DIR]] [--scrub] [--export model.gguf [--export-type f16]] [--json]",
+    "               [--dataset ID [--tenant T] [--data-dir DIR]] [--scrub] [--lora-rank R [--lora-alpha A]]",
+    "               [--export model.gguf [--export-type f16]] [--json]",
+    "  --lora-rank trains only rank-R adapters of the attention/FFN matrices; the checkpoint and GGUF hold them merged.",
     "  With --epsilon alone, σ is calibrated so --max-steps steps spend at most ε; with both, training stops",
     "  before ε would be exceeded. --dataset debits the spend from that dataset's budget before training.",
     "  --scrub passes the corpus through the PII guard first. model-card.json is written next to the checkpoint",

@@ -7,6 +7,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { LlamaModel } from "../../engine/model/index.ts";
 import { disposeTaps, shiftTokens, tappedPass, type LinearTap } from "./forward.ts";
+import type { LoraAdapters } from "./lora.ts";
 import { KEEP_BYTES, perExampleNorms, type NormMode } from "./norms.ts";
 
 export interface ClippedSum {
@@ -63,13 +64,13 @@ function addGroup(grads: Map<string, tf.Tensor>, tap: LinearTap, rowScale: tf.Te
  * Clipped per-example gradient sum for tokens [B, T+1] (row-major int32): each example's
  * gradient of its mean next-token loss, clipped to L2 norm `clip` over all parameters.
  */
-export function clippedGradientSum(model: LlamaModel, tokens: Int32Array, B: number, clip: number, mode: NormMode = "auto", keepBytes = KEEP_BYTES): ClippedSum {
+export function clippedGradientSum(model: LlamaModel, tokens: Int32Array, B: number, clip: number, mode: NormMode = "auto", keepBytes = KEEP_BYTES, adapters?: LoraAdapters): ClippedSum {
   const cols = tokens.length / B;
   const T = cols - 1;
-  const { lossSum, taps } = tappedPass(model, tokens, B, cols);
+  const { lossSum, taps } = adapters ? tappedPass(model, tokens, B, cols, (t) => adapters.tappedHooks(model, t), false) : tappedPass(model, tokens, B, cols);
   try {
     const { inputs } = shiftTokens(tokens, B, cols);
-    const pe = perExampleNorms(taps, inputs, { B, T }, model.config.tieEmbeddings, mode, keepBytes);
+    const pe = perExampleNorms(taps, inputs, { B, T }, model.config.tieEmbeddings, mode, keepBytes, adapters !== undefined);
     const norms = pe.squared.map((v) => Math.sqrt(Math.max(0, v)));
     const factors = new Float32Array(B);
     let clipped = 0;
@@ -88,6 +89,7 @@ export function clippedGradientSum(model: LlamaModel, tokens: Int32Array, B: num
         if (kept) addKept(grads, tap, kept, c);
         else addGroup(grads, tap, rowScale);
       });
+      if (adapters) return { grads, norms, lossSum, clipped };
       if (pe.head) addKept(grads, taps.head, pe.head, c);
       else addGroup(grads, taps.head, rowScale);
       for (const g of taps.gains) {

@@ -4,7 +4,7 @@
 // one backward pass computes only activation gradients; weight gradients are formed afterwards
 // from the taps with per-example weights (book-keeping, Bu et al. 2022).
 import * as tf from "@tensorflow/tfjs";
-import { applyRope, attention, crossEntropy, embedding, headDim, ropeTable, swiglu, type LlamaConfig, type LlamaModel, type RopeTable } from "../../engine/model/index.ts";
+import { applyRope, attention, crossEntropy, embedding, headDim, rmsNorm, ropeTable, swiglu, type LlamaConfig, type LlamaModel, type RopeTable } from "../../engine/model/index.ts";
 
 /** Linear layers sharing one input (q/k/v, gate/up): one activation, one output gradient each. */
 export interface LinearTap {
@@ -42,7 +42,7 @@ function ropeOf(c: LlamaConfig): RopeTable {
 }
 
 /** y = x·Wᵀ with W a constant; the backward records dy and returns dx = dy·W (no weight gradient). */
-function tappedLinear(x: tf.Tensor2D, w: tf.Tensor2D, tap: LinearTap, slot: number): tf.Tensor2D {
+export function tappedLinear(x: tf.Tensor2D, w: tf.Tensor2D, tap: LinearTap, slot: number): tf.Tensor2D {
   const op = tf.customGrad((xi) => {
     const xs = xi as tf.Tensor2D;
     const y = tf.matMul(xs, tf.transpose(w));
@@ -54,6 +54,15 @@ function tappedLinear(x: tf.Tensor2D, w: tf.Tensor2D, tap: LinearTap, slot: numb
       },
     };
   });
+  return op(x) as tf.Tensor2D;
+}
+
+/** y = x·Wᵀ with W frozen: the backward passes dx = dy·W and records nothing. */
+export function frozenLinear(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
+  const op = tf.customGrad((xi) => ({
+    value: tf.matMul(xi as tf.Tensor2D, w, false, true),
+    gradFunc: (dy: tf.Tensor) => tf.matMul(dy as tf.Tensor2D, w),
+  }));
   return op(x) as tf.Tensor2D;
 }
 
@@ -96,37 +105,60 @@ export function shiftTokens(tokens: Int32Array, B: number, cols: number): { inpu
   return { inputs, targets };
 }
 
+/** How a forward computes its parameterised pieces: tapped (DP), with adapters (LoRA), or plain. */
+export interface ForwardHooks {
+  /** The linear layers `names` (sharing input x), in order. */
+  group(x: tf.Tensor2D, names: string[]): tf.Tensor2D[];
+  /** RMSNorm with gain `name`. */
+  norm(x: tf.Tensor2D, name: string): tf.Tensor2D;
+}
+
+export function tappedHooks(model: LlamaModel, taps: Taps): ForwardHooks {
+  const p = (n: string) => model.params.get(n)! as tf.Tensor;
+  return {
+    group: (x, names) => linearGroup(taps, x, names, (n) => p(n) as tf.Tensor2D),
+    norm: (x, name) => tappedRmsNorm(taps, x, name, p(name) as tf.Tensor1D, model.config.normEps),
+  };
+}
+
+/** Plain differentiable ops (gradients reach variables through tf.variableGrads). */
+export function plainHooks(model: LlamaModel): ForwardHooks {
+  const p = (n: string) => model.params.get(n)! as tf.Tensor;
+  return {
+    group: (x, names) => names.map((n) => tf.matMul(x, p(n) as tf.Tensor2D, false, true)),
+    norm: (x, name) => rmsNorm(x, p(name) as tf.Tensor1D, model.config.normEps),
+  };
+}
+
 /** Forward of the hidden states from an embedding output x0 (the differentiated input). */
-function hidden(model: LlamaModel, taps: Taps, x0: tf.Tensor2D, B: number, T: number): tf.Tensor2D {
+export function hidden(model: LlamaModel, hooks: ForwardHooks, x0: tf.Tensor2D, B: number, T: number): tf.Tensor2D {
   const c = model.config;
   const hd = headDim(c);
   const N = B * T;
   const rope = ropeOf(c);
-  const p = (n: string) => model.params.get(n)! as tf.Tensor;
-  const w = (n: string) => p(n) as tf.Tensor2D;
   let x = x0;
   for (let l = 0; l < c.nLayers; l++) {
     const b = `blk.${l}.`;
-    const h = tappedRmsNorm(taps, x, `${b}attn_norm.weight`, p(`${b}attn_norm.weight`) as tf.Tensor1D, c.normEps);
-    const [q0, k0, v0] = linearGroup(taps, h, [`${b}attn_q.weight`, `${b}attn_k.weight`, `${b}attn_v.weight`], w);
+    const h = hooks.norm(x, `${b}attn_norm.weight`);
+    const [q0, k0, v0] = hooks.group(h, [`${b}attn_q.weight`, `${b}attn_k.weight`, `${b}attn_v.weight`]);
     const q = tf.mul(applyRope(tf.reshape(q0!, [B, T, c.nHeads, hd]), rope, 0), 1 / Math.sqrt(hd)) as tf.Tensor4D;
     const k = applyRope(tf.reshape(k0!, [B, T, c.nKvHeads, hd]), rope, 0) as tf.Tensor4D;
     const v = tf.reshape(v0!, [B, T, c.nKvHeads, hd]) as tf.Tensor4D;
     const a = tf.reshape(attention(q, k, v), [N, c.dim]) as tf.Tensor2D;
-    x = tf.add(x, linearGroup(taps, a, [`${b}attn_output.weight`], w)[0]!);
-    const h2 = tappedRmsNorm(taps, x, `${b}ffn_norm.weight`, p(`${b}ffn_norm.weight`) as tf.Tensor1D, c.normEps);
-    const [gate, up] = linearGroup(taps, h2, [`${b}ffn_gate.weight`, `${b}ffn_up.weight`], w);
+    x = tf.add(x, hooks.group(a, [`${b}attn_output.weight`])[0]!);
+    const h2 = hooks.norm(x, `${b}ffn_norm.weight`);
+    const [gate, up] = hooks.group(h2, [`${b}ffn_gate.weight`, `${b}ffn_up.weight`]);
     const s = swiglu(gate!, up!);
-    x = tf.add(x, linearGroup(taps, s, [`${b}ffn_down.weight`], w)[0]!);
+    x = tf.add(x, hooks.group(s, [`${b}ffn_down.weight`])[0]!);
   }
-  return tappedRmsNorm(taps, x, "output_norm.weight", p("output_norm.weight") as tf.Tensor1D, c.normEps);
+  return hooks.norm(x, "output_norm.weight");
 }
 
 /**
  * One forward and one backward of Σ_i L_i (L_i = example i's mean next-token loss) for tokens
  * [B, T+1], recording the taps. The caller owns the taps and frees them with disposeTaps.
  */
-export function tappedPass(model: LlamaModel, tokens: Int32Array, B: number, cols: number): TappedPass {
+export function tappedPass(model: LlamaModel, tokens: Int32Array, B: number, cols: number, hooksFor: (taps: Taps) => ForwardHooks = (t) => tappedHooks(model, t), tapHead = true): TappedPass {
   const c = model.config;
   const T = cols - 1;
   const { inputs, targets } = shiftTokens(tokens, B, cols);
@@ -136,9 +168,15 @@ export function tappedPass(model: LlamaModel, tokens: Int32Array, B: number, col
   tf.tidy(() => {
     const x0 = embedding(model.params.get("token_embd.weight")! as tf.Tensor2D, inputs);
     const { value, grad } = tf.valueAndGrad((e: tf.Tensor) => {
-      const hs = hidden(model, taps, e as tf.Tensor2D, B, T);
-      taps.head.x = tf.keep(tf.clone(hs));
-      const logits = tappedLinear(hs, model.params.get(headName)! as tf.Tensor2D, taps.head, 0);
+      const hs = hidden(model, hooksFor(taps), e as tf.Tensor2D, B, T);
+      const head = model.params.get(headName)! as tf.Tensor2D;
+      let logits: tf.Tensor2D;
+      if (tapHead) {
+        taps.head.x = tf.keep(tf.clone(hs));
+        logits = tappedLinear(hs, head, taps.head, 0);
+      } else {
+        logits = frozenLinear(hs, head);
+      }
       // The engine's loss is the mean over B·T positions; ×B makes it the sum of per-example means,
       // so every tapped output gradient is the per-example gradient itself.
       return tf.mul(crossEntropy(logits, targets), B) as tf.Scalar;
@@ -153,10 +191,8 @@ export function tappedPass(model: LlamaModel, tokens: Int32Array, B: number, col
 export function batchLogits(model: LlamaModel, inputs: Int32Array, B: number, T: number): tf.Tensor2D {
   const headName = model.config.tieEmbeddings ? "token_embd.weight" : "output.weight";
   return tf.tidy(() => {
-    const taps: Taps = { linears: [], gains: [], head: { names: [], x: undefined as unknown as tf.Tensor2D, dys: [] } };
-    const hs = hidden(model, taps, embedding(model.params.get("token_embd.weight")! as tf.Tensor2D, inputs), B, T);
-    disposeTaps(taps);
-    return tf.matMul(hs, tf.transpose(model.params.get(headName)! as tf.Tensor2D));
+    const hs = hidden(model, plainHooks(model), embedding(model.params.get("token_embd.weight")! as tf.Tensor2D, inputs), B, T);
+    return tf.matMul(hs, model.params.get(headName)! as tf.Tensor2D, false, true);
   });
 }
 

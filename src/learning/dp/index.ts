@@ -4,7 +4,8 @@
 export { clipFactor, clippedGradientSum, type ClippedSum } from "./clipped-sum.ts";
 export { naiveClippedGradientSum } from "./naive.ts";
 export { KEEP_BYTES, perExampleNorms, type NormMode, type PerExampleNorms } from "./norms.ts";
-export { batchLogits } from "./forward.ts";
+export { batchLogits, hidden, plainHooks, type ForwardHooks } from "./forward.ts";
+export { LORA_TARGETS, LoraAdapters } from "./lora.ts";
 export { checkDpSettings, planPrivacy, type DpSettings, type PrivacyPlan } from "./privacy.ts";
 export { microBatches, poissonSample } from "./sampler.ts";
 export { createOptimizer, dpNoisyGradient, Sgd, type DpOptimizerName, type DpStepInput, type DpStepResult } from "./step.ts";

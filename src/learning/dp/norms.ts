@@ -163,7 +163,7 @@ function tiedTerms(kept: tf.Tensor2D, d: Float32Array, ids: Int32Array, s: Shape
 export const KEEP_BYTES = 64 * 1024 * 1024;
 
 /** Squared per-example gradient norms over all parameters, for the taps of one micro-batch. */
-export function perExampleNorms(taps: Taps, ids: Int32Array, s: Shape, tied: boolean, mode: NormMode = "auto", keepBytes = KEEP_BYTES): PerExampleNorms {
+export function perExampleNorms(taps: Taps, ids: Int32Array, s: Shape, tied: boolean, mode: NormMode = "auto", keepBytes = KEEP_BYTES, linearsOnly = false): PerExampleNorms {
   const parts: tf.Tensor1D[] = [];
   const kept: (tf.Tensor2D | undefined)[] = [];
   const extra = new Float64Array(s.B);
@@ -175,6 +175,13 @@ export function perExampleNorms(taps: Taps, ids: Int32Array, s: Shape, tied: boo
       parts.push(r.norms);
       kept.push(r.perExample);
       g.dispose();
+    }
+    if (linearsOnly) {
+      // LoRA: only the adapters (all linear taps) are trained.
+      const total = tf.tidy(() => tf.addN(parts));
+      const squared = Float64Array.from(total.dataSync());
+      total.dispose();
+      return { squared, linears: kept, headWithEmbedding: false };
     }
     parts.push(tf.tidy(() => {
       const per = taps.gains.map((gt) => tf.sum(tf.reshape(tf.mul(gt.n, gt.dy!), [s.B, s.T, gt.n.shape[1]]), 1));

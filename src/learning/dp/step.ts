@@ -43,7 +43,9 @@ export interface DpStepInput {
   expectedBatch: number;
   rng: RandomSource;
   normMode?: NormMode;
-  /** A custom clipped-sum (the naive loop, in the benchmark). */
+  /** The trained parameters (default: all of the model's; LoRA: the adapters). */
+  params?: Map<string, tf.Variable>;
+  /** A custom clipped-sum (the naive loop in the benchmark, LoRA adapters). */
   sum?: (model: LlamaModel, tokens: Int32Array, B: number, clip: number) => ClippedSum;
 }
 
@@ -84,7 +86,7 @@ export function dpNoisyGradient(x: DpStepInput): DpStepResult {
   }
   const grads = new Map<string, tf.Tensor>();
   const std = x.noiseMultiplier * x.clip;
-  for (const [name, p] of x.model.params) {
+  for (const [name, p] of x.params ?? x.model.params) {
     const s = sums.get(name);
     const buf = s ? new Float32Array(s.dataSync() as Float32Array) : new Float32Array(p.size);
     s?.dispose();

@@ -17,6 +17,9 @@ import type { NormMode } from "./norms.ts";
 import { planPrivacy, type PrivacyPlan } from "./privacy.ts";
 import { poissonSample } from "./sampler.ts";
 import { createOptimizer, dpNoisyGradient, type DpOptimizerName } from "./step.ts";
+import { clippedGradientSum } from "./clipped-sum.ts";
+import { LORA_TARGETS, LoraAdapters } from "./lora.ts";
+import { KEEP_BYTES } from "./norms.ts";
 
 export interface DpTrainOptions {
   data: string[];
@@ -50,6 +53,8 @@ export interface DpTrainOptions {
   /** Pass every data file through the PII guard's scrubber first. */
   scrub?: boolean;
   normMode?: NormMode;
+  /** Train only LoRA adapters of rank r (α defaults to r); the checkpoint holds the merged weights. */
+  lora?: { rank: number; alpha?: number };
   /** FOR TESTS: a seeded source (default: the CSPRNG). */
   rng?: RandomSource;
   onStep?: (s: { step: number; totalSteps: number; loss: number; batchSize: number; epsilon: number }) => void;
@@ -134,7 +139,9 @@ export async function trainDp(o: DpTrainOptions): Promise<DpTrainResult> {
   const optName = o.optimizer ?? "adamw";
   const lr = o.lr ?? (optName === "sgd" ? 0.5 : 1e-3);
   const adam = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: o.weightDecay ?? 0 };
-  const optimizer = createOptimizer(optName, model.params, adam);
+  const adapters = o.lora ? new LoraAdapters(model, { rank: o.lora.rank, ...(o.lora.alpha !== undefined ? { alpha: o.lora.alpha } : {}), seed }) : undefined;
+  const optimizer = createOptimizer(optName, adapters ? adapters.params : model.params, adam);
+  const loraStep = adapters ? { params: adapters.params, sum: (m: LlamaModel, t: Int32Array, b: number, c: number) => clippedGradientSum(m, t, b, c, o.normMode ?? "auto", KEEP_BYTES, adapters) } : {};
   const schedule = { lr, minLr: o.minLr ?? lr / 10, warmupSteps: o.warmupSteps ?? 0, maxSteps: plan.steps };
   // A running RDP accountant re-checks each step against the target, so no step can overspend.
   const accountant = new RdpAccountant();
@@ -152,7 +159,7 @@ export async function trainDp(o: DpTrainOptions): Promise<DpTrainResult> {
       }
       const t0 = performance.now();
       const batch = poissonSample(n, q, rng);
-      const r = dpNoisyGradient({ model, sequences: split.train, batch, microBatch, clip: o.clip, noiseMultiplier: plan.noiseMultiplier, expectedBatch: expected, rng, ...(o.normMode ? { normMode: o.normMode } : {}) });
+      const r = dpNoisyGradient({ model, sequences: split.train, batch, microBatch, clip: o.clip, noiseMultiplier: plan.noiseMultiplier, expectedBatch: expected, rng, ...(o.normMode ? { normMode: o.normMode } : {}), ...loraStep });
       optimizer.apply(r.grads, learningRate(step, schedule));
       tf.dispose([...r.grads.values()]);
       stepMs += performance.now() - t0;
@@ -165,7 +172,11 @@ export async function trainDp(o: DpTrainOptions): Promise<DpTrainResult> {
     // ε of the steps actually run, by the chosen accountant (the plan's own number when all ran).
     const epsilon = step === plan.steps ? plan.epsilon : planPrivacy({ delta: plan.delta, clip: plan.clip, noiseMultiplier: plan.noiseMultiplier, accountant: plan.accountant }, n, q, Math.max(1, step)).epsilon;
     const evalBatch = Math.min(16, expected);
-    const ev = evaluateLoss(model, split.val.slice(0, (o.evalBatches ?? 4) * evalBatch), evalBatch);
+    // LoRA: the released model is the base with the adapters merged in.
+    const weights = adapters ? adapters.merged(model) : model.weights();
+    const released = adapters ? LlamaModel.fromWeights(base.config, weights) : model;
+    const ev = evaluateLoss(released, split.val.slice(0, (o.evalBatches ?? 4) * evalBatch), evalBatch);
+    if (released !== model) released.dispose();
     const training: ResolvedTrainOptions = {
       data: files, config: base.from ?? o.config ?? "", tokenizer: o.tokenizer ?? null, maxSteps: plan.steps, evalEvery: plan.steps,
       evalBatches: o.evalBatches ?? 4, checkpointEvery: plan.steps, batchSize: expected, seqLen, lr, minLr: schedule.minLr,
@@ -174,14 +185,14 @@ export async function trainDp(o: DpTrainOptions): Promise<DpTrainResult> {
     };
     const corpus = corpusFingerprint(tokens);
     const checkpoint = await saveCheckpoint(out, {
-      model: base.config, training, weights: model.weights(), optimizer: optimizer.stateArrays(), tokenizer: base.tokenizer,
+      model: base.config, training, weights, optimizer: adapters ? new Map() : optimizer.stateArrays(), tokenizer: base.tokenizer,
       state: { step, tokensSeen: 0, dataOrder: DataOrder.start(n, seed).state(), lastTrainLoss: trainLoss, lastValLoss: ev.loss, corpus },
     });
     const card: ModelCard = {
       format: "llmos-model-card/1", created: new Date().toISOString(), architecture: "llama", base: base.from,
       privacy: privacySection(plan, step, epsilon, seqLen, o.epsilon),
       dataset: { sha256, files: o.data.map((f) => basename(f)), tokens: corpus.tokens, sequences: n, scrubbed: o.scrub ?? false, budget },
-      training: { optimizer: optName, lr, expected_batch_size: expected, micro_batch: microBatch, seq_len: seqLen, val_loss: ev.loss, val_perplexity: ev.perplexity, seconds: (performance.now() - started) / 1000 },
+      training: { optimizer: optName, lr, lora: adapters ? { rank: adapters.rank, alpha: adapters.alpha, targets: [...LORA_TARGETS], merged: true } : null, expected_batch_size: expected, micro_batch: microBatch, seq_len: seqLen, val_loss: ev.loss, val_perplexity: ev.perplexity, seconds: (performance.now() - started) / 1000 },
     };
     const modelCard = await writeModelCard(checkpoint, card);
     await writeModelCard(out, card);
@@ -189,6 +200,7 @@ export async function trainDp(o: DpTrainOptions): Promise<DpTrainResult> {
     return { steps: step, plan, epsilon, trainLoss, valLoss: ev.loss, valPerplexity: ev.perplexity, checkpoint, modelCard, meanStepMs: step ? stepMs / step : 0 };
   } finally {
     optimizer.dispose();
+    adapters?.dispose();
     model.dispose();
   }
 }
