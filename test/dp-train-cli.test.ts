@@ -10,7 +10,9 @@ import { trainDpCommand } from "../src/cli/commands/train-dp.ts";
 import { runCli } from "../src/cli/run.ts";
 import { loadLlamaGguf } from "../src/engine/gguf/index.ts";
 import { trainBpe } from "../src/engine/tokenizer/index.ts";
+import { trainDp } from "../src/learning/dp/index.ts";
 import { DpBudgetStore } from "../src/privacy/dp/index.ts";
+import { checkContract, ContractRefusedError, type Contract } from "../src/security/index.ts";
 import { sotuText } from "./helpers/corpus.ts";
 import { tempDir } from "./helpers/tmp.ts";
 
@@ -125,4 +127,27 @@ test("fine-tuning the shipped default model (GGUF) with DP and LoRA adapters, ex
   assert.ok(diff("blk.0.attn_q.weight") > 0, "adapters changed the attention matrix");
   assert.ok(diff("token_embd.weight") < 1e-3 && diff("blk.0.attn_norm.weight") === 0, "frozen tensors stay (up to f16 export rounding)");
   assert.ok(existsSync(join(dir, "ft-default-gguf", "model-card.json")));
+});
+
+test("the data-use contract is checked before training: a contract without dp-training refuses", async () => {
+  const contract: Contract = {
+    resource: { kind: "dataset", tenant: "clinic", id: "notes" }, version: 1, created: new Date().toISOString(), createdBy: "dr",
+    terms: { purposes: ["dp-analytics"], models: { local: true, remote: [] }, piiPolicy: "anonymize", epsilonPerRelease: 10 },
+  };
+  const principal = { id: "k1", tenant: "clinic", role: "analyst" } as never;
+  const seen: unknown[] = [];
+  const check = (terms: Contract["terms"]) => (use: { purpose: "dp-training"; epsilon: number; piiPolicy: "none" | "anonymize" }) => {
+    seen.push(use);
+    const d = checkContract({ ...contract, terms }, { purpose: use.purpose, principal, piiPolicy: use.piiPolicy, epsilon: use.epsilon, now: new Date() });
+    if (!d.allow) throw new ContractRefusedError(d.clause, `data-use contract refuses: ${d.reason}`);
+  };
+  const base = { data: [data], config: "tiny", tokenizer: tok, seqLen: 32, batchSize: 8, maxSteps: 2, epsilon: 2, delta: 1e-5, clip: 1 };
+  await assert.rejects(trainDp({ ...base, out: join(dir, "refused"), checkUse: check(contract.terms) }), (e: unknown) => e instanceof ContractRefusedError && e.clause === "purposes");
+  assert.ok(!existsSync(join(dir, "refused", "latest")));
+  // Allowed purpose but PII policy weaker than required (no --scrub): refused on that clause.
+  const terms = { ...contract.terms, purposes: ["dp-training" as const] };
+  await assert.rejects(trainDp({ ...base, out: join(dir, "refused2"), checkUse: check(terms) }), (e: unknown) => e instanceof ContractRefusedError && e.clause === "piiPolicy");
+  const ok = await trainDp({ ...base, out: join(dir, "allowed"), scrub: true, checkUse: check(terms) });
+  assert.equal(ok.steps, 2);
+  assert.equal((seen.at(-1) as { piiPolicy: string }).piiPolicy, "anonymize");
 });

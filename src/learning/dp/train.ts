@@ -55,6 +55,11 @@ export interface DpTrainOptions {
   normMode?: NormMode;
   /** Train only LoRA adapters of rank r (α defaults to r); the checkpoint holds the merged weights. */
   lora?: { rank: number; alpha?: number };
+  /**
+   * Checks the run against the dataset's data-use contract before anything is spent or trained;
+   * throws to refuse (the kernel passes ContractStore.enforce for the dataset and caller).
+   */
+  checkUse?: (use: { purpose: "dp-training"; epsilon: number; delta: number; piiPolicy: "none" | "anonymize"; dataset: string | null }) => void;
   /** FOR TESTS: a seeded source (default: the CSPRNG). */
   rng?: RandomSource;
   onStep?: (s: { step: number; totalSteps: number; loss: number; batchSize: number; epsilon: number }) => void;
@@ -120,6 +125,7 @@ export async function trainDp(o: DpTrainOptions): Promise<DpTrainResult> {
   const maxSteps = o.maxSteps ?? 100;
   const plan = planPrivacy({ delta: o.delta, clip: o.clip, ...(o.epsilon !== undefined ? { epsilon: o.epsilon } : {}), ...(o.noiseMultiplier !== undefined ? { noiseMultiplier: o.noiseMultiplier } : {}), ...(o.accountant ? { accountant: o.accountant } : {}) }, n, q, maxSteps);
 
+  o.checkUse?.({ purpose: "dp-training", epsilon: plan.epsilon, delta: plan.delta, piiPolicy: o.scrub ? "anonymize" : "none", dataset: o.dataset?.id ?? null });
   // Invariant 2: the spend is debited (atomically) before anything trained on the data exists.
   let budget: ModelCard["dataset"]["budget"] = null;
   if (o.dataset) {
