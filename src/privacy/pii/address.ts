@@ -25,7 +25,7 @@ const isNum = (t: string) => {
 const streetCache = new Map<string, boolean>();
 
 /** A street-type word: a suffix ("Street", "Gasse") or a one-word street name ending ("Koskikatu"). */
-function streetWord(t: string, lex: Lexicons): boolean {
+export function streetWord(t: string, lex: Lexicons): boolean {
   let v = streetCache.get(t);
   if (v === undefined) {
     const lower = t.toLowerCase();
@@ -37,9 +37,14 @@ function streetWord(t: string, lex: Lexicons): boolean {
 }
 
 /** Street addresses in `tokens`, extended over the place lines that follow them. */
+/** A word that may mark a street: a street-type word or a prefix such as "Rue", "Via", "Calle". */
+export function streetMarker(t: string, lex: Lexicons): boolean {
+  return streetWord(t, lex) || STREET_PREFIX.has(t.toLowerCase());
+}
+
 export function findAddresses(tokens: Token[], lex: Lexicons): Candidate[] {
   const out: Candidate[] = [];
-  // Cheap pre-check: without a house number and a street word or prefix there is no address.
+  // Cheap pre-check (the tagger runs a cheaper one first): a house number and a street word.
   let anyNum = false;
   let anyStreet = false;
   for (const tok of tokens) {

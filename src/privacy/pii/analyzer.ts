@@ -17,38 +17,49 @@ function escapeRegex(s: string): string {
 const contextSets = new WeakMap<PatternRecognizer, Set<string>>();
 
 interface TextFacts {
-  hasDigit: boolean;
-  /** Counted on first use (-1 until then). */
   digits: number;
+  colons: number;
+  seps: number;
+  maxRun: number;
 }
 
-// Facts most gates need, computed once per text and only as far as a gate asks.
+// One pass over the characters answers the counting gates of every recognizer.
 function textFacts(text: string): TextFacts {
-  return { hasDigit: /\d/.test(text), digits: -1 };
-}
-
-function digitCount(text: string, facts: TextFacts): number {
-  if (facts.digits < 0) {
-    let d = 0;
-    if (facts.hasDigit) {
-      for (let i = 0; i < text.length; i++) {
-        const c = text.charCodeAt(i);
-        if (c <= 57 && c >= 48) d++;
+  let digits = 0;
+  let colons = 0;
+  let seps = 0;
+  let run = 0;
+  let maxRun = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c <= 57 && c >= 48) {
+      digits++;
+      run++;
+    } else if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 43 || c === 47 || c === 95 || c === 61 || c === 45) {
+      // Token characters of keys and addresses: letters, digits, + / _ = -
+      run++;
+      if (c === 45) seps++;
+    } else {
+      if (run > maxRun) maxRun = run;
+      run = 0;
+      if (c === 58) {
+        colons++;
+        seps++;
       }
     }
-    facts.digits = d;
   }
-  return facts.digits;
+  return { digits, colons, seps, maxRun: Math.max(maxRun, run) };
 }
 
 function passesGate(p: PatternRecognizer, text: string, facts: TextFacts): boolean {
   const g = p.gate;
   if (g === undefined) return true;
-  if (g === "digit") return facts.hasDigit;
-  if (g === "run32") return text.length >= 32 && /[A-Za-z0-9+/_=-]{32}/.test(text);
-  if (typeof g === "string") return text.includes(g);
-  if (g instanceof RegExp) return g.test(text);
-  return facts.hasDigit && digitCount(text, facts) >= g.digits;
+  if (g.digits !== undefined && facts.digits < g.digits) return false;
+  if (g.colons !== undefined && facts.colons < g.colons) return false;
+  if (g.seps !== undefined && facts.seps < g.seps) return false;
+  if (g.run !== undefined && facts.maxRun < g.run) return false;
+  if (g.includes !== undefined && !text.includes(g.includes)) return false;
+  return g.re === undefined || g.re.test(text);
 }
 
 function runPattern(p: PatternRecognizer, text: string, out: Candidate[], threshold: number): void {

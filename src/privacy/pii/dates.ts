@@ -11,7 +11,7 @@ const WEEKDAY = "(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:day)?
 export const DATE_PATTERNS: PatternRecognizer[] = [
   {
     name: "iso_datetime",
-    gate: "digit",
+    gate: { digits: 1 },
     type: "DATE_TIME",
     regex: /\b\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?:[T ](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\b/g,
     score: 0.9,
@@ -19,7 +19,7 @@ export const DATE_PATTERNS: PatternRecognizer[] = [
   },
   {
     name: "numeric_date",
-    gate: "digit",
+    gate: { digits: 1 },
     type: "DATE_TIME",
     regex: /(?<![\d/.-])(?:\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})|\d{4}[/.]\d{1,2}[/.]\d{1,2})(?:,?\s+(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?:\s?[AaPp][Mm])?)?(?![\d/.-]*\d)/g,
     score: 0.75,
@@ -33,7 +33,7 @@ export const DATE_PATTERNS: PatternRecognizer[] = [
   },
   {
     name: "month_name_date",
-    gate: /jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec/i,
+    gate: { re: /jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec/i },
     type: "DATE_TIME",
     regex: new RegExp(
       `(?:\\b${WEEKDAY},?\\s+)?(?:\\b${MONTH}\\s+${DAY}(?:,?\\s+${YEAR}\\b)?|\\b${DAY}(?:\\s+of)?\\s+${MONTH}(?:,?\\s+${YEAR}\\b)?|\\b${MONTH},?\\s+(?:1[6-9]\\d{2}|20\\d{2})\\b)(?:,?\\s+(?:at\\s+)?${TIME})?`,
@@ -43,21 +43,21 @@ export const DATE_PATTERNS: PatternRecognizer[] = [
   },
   {
     name: "time",
-    gate: "digit",
+    gate: { digits: 1 },
     type: "DATE_TIME",
     regex: new RegExp(`(?<![\\d:])${TIME}(?![\\d:])|\\b(?:1[0-2]|0?[1-9])\\s?[AaPp]\\.?[Mm]\\b\\.?`, "g"),
     score: 0.6,
   },
   {
     name: "weekday",
-    gate: "day",
+    gate: { includes: "day" },
     type: "DATE_TIME",
     regex: /\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)s?\b/g,
     score: 0.6,
   },
   {
     name: "year",
-    gate: "digit",
+    gate: { digits: 1 },
     type: "DATE_TIME",
     regex: /\b(?:1[89]\d{2}|20\d{2})s?\b/g,
     score: 0.3,
@@ -66,7 +66,7 @@ export const DATE_PATTERNS: PatternRecognizer[] = [
   },
   {
     name: "relative_date",
-    gate: /day|tonight|tomorrow|week|month|year/i,
+    gate: { re: /day|tonight|tomorrow|week|month|year/i },
     type: "DATE_TIME",
     regex: /\b(?:yesterday|today|tomorrow|tonight|(?:last|next|this)\s+(?:week|month|year|weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b/gi,
     score: 0.5,

@@ -1,6 +1,10 @@
 // Features of one token for the name/place/organisation tagger: shape, lexicon membership and the
 // words and tags around it. Lexicons generalise past the training names; context words carry the rest.
+import { streetMarker } from "./address.ts";
 import type { Lexicons } from "./lexicon.ts";
+
+// Street prefixes written in lower case ("via", "rue"): they set the street bit without a capital.
+const STREET_PREFIX_LOWER = new Set(["rue", "via", "calle", "avenida", "rua", "piazza", "plaza", "ulica", "aleja", "strada", "camino", "chemin", "corso"]);
 import type { Token } from "./tokenize.ts";
 
 export const TITLES = new Set(["mr", "mrs", "ms", "miss", "dr", "prof", "sir", "madam", "mx", "rev", "herr", "frau", "mme", "mlle", "sr", "sra", "dott", "señor", "señora", "monsieur"]);
@@ -95,9 +99,9 @@ export function tokenBits(t: string, lex: Lexicons): number {
   const c = t[0];
   if (c === undefined) return 0;
   const cap = c !== c.toLowerCase() ? 1 : 0;
-  if (!cap) return 0;
+  if (!cap) return STREET_PREFIX_LOWER.has(t) ? 128 : 0;
   const lower = t.toLowerCase();
-  return cap | (lex.multiPlaces.has(t) ? 64 : 0) | (lex.commonWords.has(lower) ? 2 : 0) | (lex.firstNames.has(t) || lex.anyNames.has(t) ? 4 : 0) | (lex.lastNames.has(t) ? 8 : 0) | (lex.cities.has(t) || lex.countries.has(t) || lex.states.has(t) ? 16 : 0);
+  return cap | (streetMarker(t, lex) ? 128 : 0) | (lex.multiPlaces.has(t) ? 64 : 0) | (lex.commonWords.has(lower) ? 2 : 0) | (lex.firstNames.has(t) || lex.anyNames.has(t) ? 4 : 0) | (lex.lastNames.has(t) ? 8 : 0) | (lex.cities.has(t) || lex.countries.has(t) || lex.states.has(t) ? 16 : 0);
 }
 
 export function isBoundary(prev: string | undefined): boolean {

@@ -49,6 +49,7 @@ export class NameTagger {
   private readonly rowCache = new Map<string, Float64Array>();
   private readonly noneRow: Float64Array;
   private readonly conjCache: (Float64Array | undefined)[] = [];
+  private sawStreet = false;
   private readonly tagCache: (Float64Array | undefined)[] = [];
   private readonly scores = new Float64Array(NER_TAGS.length);
   private readonly mp: Float64Array[];
@@ -98,6 +99,7 @@ export class NameTagger {
       const r0 = row(i);
       const bitsAt = r0.length - 1;
       if (marks[i] === 0 && r0[bitsAt]! & 64) markMultiPlace(tokens, i, this.lex, marks);
+      if (r0[bitsAt]! & 128) this.sawStreet = true;
       const rp1 = row(i - 1);
       const rp2 = row(i - 2);
       const rn1 = row(i + 1);
@@ -171,7 +173,11 @@ export class NameTagger {
 
   find(text: string, masks: readonly { type: string; start: number; end: number }[] = []): Candidate[] {
     const tokens = maskTokens(tokenize(text), masks);
-    return withAddresses(spansFromTags(tokens, this.tagIndices(tokens)), findAddresses(tokens, this.lex));
+    this.sawStreet = false;
+    const tags = this.tagIndices(tokens);
+    const spans = spansFromTags(tokens, tags);
+    // Street addresses need a street word (seen while tagging) and a house number.
+    return this.sawStreet && /\d/.test(text) ? withAddresses(spans, findAddresses(tokens, this.lex)) : spans;
   }
 }
 

@@ -4,6 +4,20 @@ import { isIP } from "node:net";
 import { phoneDigitsValid, phoneRegionalValid, phoneValid } from "./phone.ts";
 import { cryptoAddressValid, ibanChecksumValid, ibanValid, luhnValid, nhsValid, shannonEntropy, ssnValid } from "./validators.ts";
 
+/**
+ * Cheap tests the text must pass before the (slower) regex runs, cheapest first: at least `digits`
+ * ASCII digits, `colons` colons, `seps` colons/hyphens, a run of `run` token characters ([A-Za-z0-9+/_=-]), a substring,
+ * a regex without lookbehind (V8 scans those fast). All given tests must pass.
+ */
+export interface Gate {
+  digits?: number;
+  colons?: number;
+  seps?: number;
+  run?: number;
+  includes?: string;
+  re?: RegExp;
+}
+
 export interface PatternRecognizer {
   name: string;
   type: string;
@@ -16,12 +30,7 @@ export interface PatternRecognizer {
   validate?: (match: string) => boolean;
   /** The finding is the first regex group that matched, not the whole match. */
   captured?: boolean;
-  /**
-   * Cheap test the text must pass before the (slower) regex runs: "digit" (any ASCII digit),
-   * "run32" (32 token characters in a row), at least `digits` ASCII digits in the text, a substring,
-   * or a regex without lookbehind (V8 scans those fast).
-   */
-  gate?: "digit" | "run32" | string | RegExp | { digits: number };
+  gate?: Gate;
   /** Overlap tier (default: 2 with a validator, else 1); see resolveOverlaps. */
   priority?: number;
   /** Score to use when `validate` fails (default: drop the match). */
@@ -35,7 +44,7 @@ export const PATTERNS: PatternRecognizer[] = [
   {
     name: "email",
     priority: 2,
-    gate: "@",
+    gate: { includes: "@" },
     type: "EMAIL_ADDRESS",
     regex: /\b[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}\b/g,
     score: 0.95,
@@ -43,7 +52,7 @@ export const PATTERNS: PatternRecognizer[] = [
   {
     name: "url",
     priority: 2,
-    gate: /:\/\/|www\./i,
+    gate: { re: /:\/\/|www\./i },
     type: "URL",
     regex: /\b(?:https?:\/\/|ftp:\/\/|www\.)[^\s<>"'()]+[^\s<>"'().,;:!?]/gi,
     score: 0.9,
@@ -51,7 +60,7 @@ export const PATTERNS: PatternRecognizer[] = [
   {
     name: "domain",
     priority: 2,
-    gate: new RegExp(`\\.(?:${TLD})\\b`, "i"),
+    gate: { re: new RegExp(`\\.(?:${TLD})\\b`, "i") },
     type: "URL",
     regex: new RegExp(`(?<![@\\w.-])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)+(?:${TLD})\\b(?![@\\w-]|\\.\\w)(?:\\/[^\\s<>"']*[^\\s<>"'.,;:!?)])?`, "gi"),
     score: 0.7,
@@ -59,7 +68,7 @@ export const PATTERNS: PatternRecognizer[] = [
   },
   {
     name: "ipv4",
-    gate: /\d\.\d/,
+    gate: { digits: 4, re: /\d\.\d/ },
     type: "IP_ADDRESS",
     regex: /(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\/\d{1,2})?(?![\d.]*\d)/g,
     score: 0.85,
@@ -68,7 +77,7 @@ export const PATTERNS: PatternRecognizer[] = [
   },
   {
     name: "ipv6",
-    gate: ":",
+    gate: { colons: 2 },
     type: "IP_ADDRESS",
     regex: /(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?:%\w+)?(?![\w:])/g,
     score: 0.85,
@@ -77,7 +86,7 @@ export const PATTERNS: PatternRecognizer[] = [
   {
     name: "mac",
     priority: 2,
-    gate: "digit",
+    gate: { seps: 5 },
     type: "MAC_ADDRESS",
     regex: /\b(?:[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})\b/g,
     score: 0.85,
@@ -98,7 +107,7 @@ export const PATTERNS: PatternRecognizer[] = [
     name: "iban",
     // Above other checksummed patterns: mod-97 over letters and digits is the strongest of them.
     priority: 2.5,
-    gate: /[A-Z]{2}\d{2}/,
+    gate: { digits: 4, re: /[A-Z]{2}\d{2}/ },
     type: "IBAN_CODE",
     regex: /\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?\b/g,
     score: 0.95,
@@ -107,7 +116,7 @@ export const PATTERNS: PatternRecognizer[] = [
   {
     name: "iban_checksum",
     priority: 2.5,
-    gate: /[A-Z]{2}\d{2}/,
+    gate: { digits: 4, re: /[A-Z]{2}\d{2}/ },
     type: "IBAN_CODE",
     regex: /\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?\b/g,
     score: 0.75,
@@ -144,7 +153,7 @@ export const PATTERNS: PatternRecognizer[] = [
   },
   {
     name: "crypto",
-    gate: /[13][1-9A-HJ-NP-Za-km-z]{25}|bc1|BC1|0x[0-9a-fA-F]{40}/,
+    gate: { run: 26, re: /[13][1-9A-HJ-NP-Za-km-z]{25}|bc1|BC1|0x[0-9a-fA-F]{40}/ },
     type: "CRYPTO",
     regex: /\b(?:[13][1-9A-HJ-NP-Za-km-z]{25,34}|bc1[02-9ac-hj-np-z]{11,71}|BC1[02-9AC-HJ-NP-Z]{11,71}|0x[0-9a-fA-F]{40})\b/g,
     score: 0.9,
@@ -162,7 +171,7 @@ export const PATTERNS: PatternRecognizer[] = [
   },
   {
     name: "us_driver_license",
-    gate: "digit",
+    gate: { digits: 1 },
     type: "US_DRIVER_LICENSE",
     regex: /\b(?:[A-Z]{1,2}\d{4,14}|\d{7,9}|[A-Z]\d{3}-\d{4}-\d{4}|[A-Z]\d{2}-\d{2}-\d{4})\b/g,
     score: 0.1,
@@ -192,7 +201,7 @@ export const PATTERNS: PatternRecognizer[] = [
   },
   {
     name: "phone_regional",
-    gate: /phone|tel|call|mobile|cell|fax|whatsapp|ring/i,
+    gate: { digits: 7, re: /phone|tel|call|mobile|cell|fax|whatsapp|ring/i },
     type: "PHONE_NUMBER",
     regex: /(?<![\w+.\/-])(?=[+(\d](?:[ .\/()-]{0,3}\d){6})(?:\+|00)?(?:\(\d{1,4}\)|\d{1,4})(?:[ .\/-]?\(?\d{1,5}\)?){1,5}(?:[ .-]?(?:x|ext\.?|#)\s?\d{1,6})?(?![\w-]*\d)/g,
     score: 0.2,
@@ -214,7 +223,7 @@ export const PATTERNS: PatternRecognizer[] = [
   },
   {
     name: "age",
-    gate: "digit",
+    gate: { digits: 1 },
     type: "AGE",
     // The finding is the number alone ("I am 42 years old" → "42"): the rest is not personal.
     regex: /\b(?:aged?\s*:?\s*(\d{1,3})|(?:age|ages) (?:of|is|was)\s+(\d{1,3})|turn(?:ed|s|ing)\s+(\d{1,3})(?!\s*(?:%|percent|times|minutes|hours|days|pages))|(\d{1,3})\s*(?:-|\s)?(?:years?|yrs?|y\.?\/?o\.?)(?:[\s-]*(?:old|of age))?)\b/gi,
@@ -224,7 +233,7 @@ export const PATTERNS: PatternRecognizer[] = [
   {
     name: "private_key",
     priority: 2,
-    gate: "-----BEGIN",
+    gate: { includes: "-----BEGIN" },
     type: "SECRET",
     regex: /-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----[\s\S]*?-----END (?:[A-Z]+ )*PRIVATE KEY-----/g,
     score: 1,
@@ -232,7 +241,7 @@ export const PATTERNS: PatternRecognizer[] = [
   {
     name: "jwt",
     priority: 2,
-    gate: "eyJ",
+    gate: { includes: "eyJ" },
     type: "SECRET",
     regex: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\b/g,
     score: 0.95,
@@ -246,7 +255,7 @@ export const PATTERNS: PatternRecognizer[] = [
   },
   {
     name: "high_entropy_token",
-    gate: "run32",
+    gate: { run: 32 },
     type: "SECRET",
     regex: /(?<![\w+/=-])[A-Za-z0-9+/_=-]{32,}(?![\w+/=-])/g,
     score: 0.5,
