@@ -217,13 +217,15 @@ export function spansFromTags(tokens: Token[], tags: Uint8Array): Candidate[] {
   return mergeAddresses(out, tokens);
 }
 
-/** A street address and the places right after it (", City\nState ZIP") are one postal address. */
+/** A street address and the places next to it (", City\nState ZIP") are one postal address. */
 function mergeAddresses(spans: Candidate[], tokens: Token[]): Candidate[] {
   const out: Candidate[] = [];
   for (const c of spans) {
     const prev = out[out.length - 1];
-    if (prev && prev.street && c.type === "LOCATION" && gapIsSeparator(tokens, prev.end, c.start)) {
+    // Either side may hold the house number: "Gg. Putra" + "9, Situbondo ..." is one address.
+    if (prev && prev.type === "LOCATION" && c.type === "LOCATION" && (prev.street || c.street) && gapIsSeparator(tokens, prev.end, c.start)) {
       prev.end = c.end;
+      prev.street = true;
       continue;
     }
     out.push(c);
