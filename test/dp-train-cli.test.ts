@@ -8,7 +8,7 @@ import { Writable } from "node:stream";
 import { test } from "node:test";
 import { trainDpCommand } from "../src/cli/commands/train-dp.ts";
 import { runCli } from "../src/cli/run.ts";
-import { loadLlamaGguf } from "../src/engine/gguf/index.ts";
+import { loadLlamaGguf, readGguf } from "../src/engine/gguf/index.ts";
 import { trainBpe } from "../src/engine/tokenizer/index.ts";
 import { trainDp } from "../src/learning/dp/index.ts";
 import { DpBudgetStore } from "../src/privacy/dp/index.ts";
@@ -107,7 +107,7 @@ test("fine-tuning the shipped default model (GGUF) with DP and LoRA adapters, ex
   const out = join(dir, "ft-default");
   const r = await cli("train-dp", "--data", data, "--from", "models/default/model.gguf", "--seq-len", "32", "--batch-size", "4", "--micro-batch", "2",
     "--max-steps", "2", "--epsilon", "4", "--delta", "1e-5", "--clip", "1", "--lora-rank", "4", "--lr", "0.01", "--out", out,
-    "--export", join(dir, "ft-default-gguf", "merged.gguf"), "--json");
+    "--export", join(dir, "ft-default-gguf", "merged.gguf"), "--export-lora", join(dir, "ft-default-gguf", "adapter.gguf"), "--json");
   assert.equal(r.code, 0, r.err);
   const card = JSON.parse(readFileSync(join(out, "model-card.json"), "utf8"));
   assert.equal(card.base, "models/default/model.gguf");
@@ -127,6 +127,11 @@ test("fine-tuning the shipped default model (GGUF) with DP and LoRA adapters, ex
   assert.ok(diff("blk.0.attn_q.weight") > 0, "adapters changed the attention matrix");
   assert.ok(diff("token_embd.weight") < 1e-3 && diff("blk.0.attn_norm.weight") === 0, "frozen tensors stay (up to f16 export rounding)");
   assert.ok(existsSync(join(dir, "ft-default-gguf", "model-card.json")));
+  const adapter = await readGguf(join(dir, "ft-default-gguf", "adapter.gguf"));
+  assert.equal(adapter.metadata.get("general.type")?.value, "adapter");
+  assert.equal(adapter.metadata.get("adapter.type")?.value, "lora");
+  // 7 adapted matrices per block, an A and a B each.
+  assert.equal(adapter.tensors.length, 7 * 2 * base.config.nLayers);
 });
 
 test("the data-use contract is checked before training: a contract without dp-training refuses", async () => {

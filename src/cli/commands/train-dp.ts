@@ -3,7 +3,7 @@
 import { join } from "node:path";
 import { InvalidArgumentError } from "../../errors/index.ts";
 import type { GgufTensorType } from "../../engine/gguf/index.ts";
-import { exportDpGguf, trainDp, type DpTrainOptions } from "../../learning/dp/index.ts";
+import { exportDpGguf, exportDpLoraGguf, trainDp, type DpTrainOptions } from "../../learning/dp/index.ts";
 import type { AccountantName } from "../../privacy/dp/index.ts";
 import { intFlag, numberFlag, parseFlags } from "../args.ts";
 import type { Command } from "../command.ts";
@@ -40,6 +40,7 @@ const OPTIONS = {
   "lora-rank": { type: "string" },
   "lora-alpha": { type: "string" },
   export: { type: "string" },
+  "export-lora": { type: "string" },
   "export-type": { type: "string" },
   json: { type: "boolean" },
 } as const;
@@ -66,7 +67,7 @@ function required(flag: string, v: number | undefined): number {
   return v;
 }
 
-export function parseTrainDpArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): { options: DpTrainOptions; json: boolean; exportTo?: string; exportType: GgufTensorType } {
+export function parseTrainDpArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): { options: DpTrainOptions; json: boolean; exportTo?: string; exportLora?: string; exportType: GgufTensorType } {
   const { values: v, positionals } = parseFlags(attachNegativeNumbers(argv), OPTIONS);
   const data = [...(v.data ?? []), ...positionals];
   if (!v.out) throw new InvalidArgumentError("--out", "give the output directory for the checkpoint");
@@ -105,7 +106,8 @@ export function parseTrainDpArgs(argv: string[], env: NodeJS.ProcessEnv = proces
   if (v.dataset !== undefined) {
     options.dataset = { db: join(dpDataDir(v["data-dir"], env), "llmos.db"), tenant: v.tenant ?? "default", id: v.dataset, user: localUser() };
   }
-  return { options, json: v.json ?? false, ...(v.export !== undefined ? { exportTo: v.export } : {}), exportType };
+  if (v["export-lora"] !== undefined && !options.lora) throw new InvalidArgumentError("--export-lora", "only applies with --lora-rank");
+  return { options, json: v.json ?? false, ...(v.export !== undefined ? { exportTo: v.export } : {}), ...(v["export-lora"] !== undefined ? { exportLora: v["export-lora"] } : {}), exportType };
 }
 
 export const trainDpCommand: Command = {
@@ -117,25 +119,28 @@ export const trainDpCommand: Command = {
     "               [--max-steps N] [--batch-size N (expected, Poisson-sampled)] [--micro-batch N] [--seq-len N] [--lr X]",
     "               [--min-lr X] [--warmup N] [--weight-decay X] [--optimizer adamw|sgd] [--seed N] [--val-fraction X]",
     "               [--dataset ID [--tenant T] [--data-dir DIR]] [--scrub] [--lora-rank R [--lora-alpha A]]",
-    "               [--export model.gguf [--export-type f16]] [--json]",
-    "  --lora-rank trains only rank-R adapters of the attention/FFN matrices; the checkpoint and GGUF hold them merged.",
+    "               [--export model.gguf [--export-type f16]] [--export-lora adapter.gguf] [--json]",
+    "  --lora-rank trains only rank-R adapters of the attention/FFN matrices; the checkpoint and --export hold them",
+    "  merged; --export-lora writes them as a GGUF LoRA adapter that llama.cpp applies on the base model.",
     "  With --epsilon alone, σ is calibrated so --max-steps steps spend at most ε; with both, training stops",
     "  before ε would be exceeded. --dataset debits the spend from that dataset's budget before training.",
     "  --scrub passes the corpus through the PII guard first. model-card.json is written next to the checkpoint",
     "  (and next to the GGUF with --export). The guarantee is per training sequence of --seq-len + 1 tokens.",
   ].join("\n"),
   async run(argv, ctx) {
-    const { options, json, exportTo, exportType } = parseTrainDpArgs(argv);
+    const { options, json, exportTo, exportLora, exportType } = parseTrainDpArgs(argv);
     options.onStep = (s) => {
       if (json) ctx.stdout.write(`${JSON.stringify({ type: "step", ...s })}\n`);
       else if (s.step % 10 === 0 || s.step === s.totalSteps) ctx.stderr.write(`step ${s.step}/${s.totalSteps} loss ${Number.isNaN(s.loss) ? "-" : s.loss.toFixed(4)} batch ${s.batchSize}\n`);
     };
     const r = await trainDp(options);
     const exported = exportTo ? await exportDpGguf(r.checkpoint, exportTo, exportType) : undefined;
+    const adapter = exportLora ? await exportDpLoraGguf(r.checkpoint, exportLora) : undefined;
     const summary = {
       type: "done", steps: r.steps, epsilon: r.epsilon, delta: r.plan.delta, accountant: r.plan.accountant, noise_multiplier: r.plan.noiseMultiplier,
       sampling_rate: r.plan.samplingRate, clip: r.plan.clip, val_perplexity: r.valPerplexity, checkpoint: r.checkpoint, model_card: r.modelCard,
       ...(exported ? { gguf: exported.gguf } : {}),
+      ...(adapter ? { lora_gguf: adapter.gguf } : {}),
     };
     if (json) {
       ctx.stdout.write(`${JSON.stringify(summary)}\n`);
@@ -143,6 +148,7 @@ export const trainDpCommand: Command = {
       ctx.stdout.write(`trained ${r.steps} DP steps: (ε = ${r.epsilon.toFixed(3)}, δ = ${r.plan.delta}) by ${r.plan.accountant}, σ = ${r.plan.noiseMultiplier.toFixed(4)}, q = ${r.plan.samplingRate.toPrecision(3)}, C = ${r.plan.clip}; val perplexity ${r.valPerplexity.toFixed(2)}\n`);
       ctx.stdout.write(`checkpoint: ${r.checkpoint}\nmodel card: ${r.modelCard}\n`);
       if (exported) ctx.stdout.write(`gguf: ${exported.gguf} (model card beside it)\n`);
+      if (adapter) ctx.stdout.write(`lora adapter gguf: ${adapter.gguf}\n`);
     }
     return 0;
   },

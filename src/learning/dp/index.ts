@@ -10,7 +10,8 @@ export { checkDpSettings, planPrivacy, type DpSettings, type PrivacyPlan } from 
 export { microBatches, poissonSample } from "./sampler.ts";
 export { createOptimizer, dpNoisyGradient, Sgd, type DpOptimizerName, type DpStepInput, type DpStepResult } from "./step.ts";
 export { loadBase, type BaseModel } from "./base.ts";
-export { exportDpGguf, MODEL_CARD, writeModelCard, type ModelCard } from "./model-card.ts";
+export { exportDpGguf, exportDpLoraGguf, MODEL_CARD, writeModelCard, type ModelCard } from "./model-card.ts";
 export { trainDp, type DpTrainOptions, type DpTrainResult } from "./train.ts";
 export { canaryExposure, randomSecret, type ExposureResult } from "./exposure.ts";
 export { runCanaryExperiment, type CanaryExperiment, type CanaryResult } from "./canary.ts";
+export { exportLoraGguf, loadLora, LORA_FILE, saveLora, type LoadedLora } from "./lora-gguf.ts";

@@ -4,7 +4,8 @@
 import { copyFile, mkdir } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { exportLlamaGguf, type GgufTensorType } from "../../engine/gguf/index.ts";
-import { loadCheckpoint } from "../../engine/train/index.ts";
+import { loadCheckpoint, resolveCheckpointDir } from "../../engine/train/index.ts";
+import { exportLoraGguf, loadLora } from "./lora-gguf.ts";
 import { writeFileAtomic } from "../../store/index.ts";
 import type { PrivacyPlan } from "./privacy.ts";
 
@@ -61,4 +62,14 @@ export async function exportDpGguf(checkpoint: string, ggufPath: string, type: G
   const card = join(dirname(resolve(ggufPath)), MODEL_CARD);
   await copyFile(join(ck.dir, MODEL_CARD), card);
   return { gguf: ggufPath, card };
+}
+
+/** Exports a LoRA DP checkpoint's adapters as a GGUF LoRA adapter (llama.cpp applies it on the base), card beside it. */
+export async function exportDpLoraGguf(checkpoint: string, adapterPath: string, name = "llmos-dp-lora"): Promise<{ gguf: string; card: string }> {
+  const dir = await resolveCheckpointDir(checkpoint);
+  await mkdir(dirname(resolve(adapterPath)), { recursive: true });
+  await exportLoraGguf(adapterPath, await loadLora(dir), name);
+  const card = join(dirname(resolve(adapterPath)), MODEL_CARD);
+  await copyFile(join(dir, MODEL_CARD), card);
+  return { gguf: adapterPath, card };
 }

@@ -19,6 +19,7 @@ import { poissonSample } from "./sampler.ts";
 import { createOptimizer, dpNoisyGradient, type DpOptimizerName } from "./step.ts";
 import { clippedGradientSum } from "./clipped-sum.ts";
 import { LORA_TARGETS, LoraAdapters } from "./lora.ts";
+import { saveLora } from "./lora-gguf.ts";
 import { KEEP_BYTES } from "./norms.ts";
 
 export interface DpTrainOptions {
@@ -200,6 +201,7 @@ export async function trainDp(o: DpTrainOptions): Promise<DpTrainResult> {
       dataset: { sha256, files: o.data.map((f) => basename(f)), tokens: corpus.tokens, sequences: n, scrubbed: o.scrub ?? false, budget },
       training: { optimizer: optName, lr, lora: adapters ? { rank: adapters.rank, alpha: adapters.alpha, targets: [...LORA_TARGETS], merged: true } : null, expected_batch_size: expected, micro_batch: microBatch, seq_len: seqLen, val_loss: ev.loss, val_perplexity: ev.perplexity, seconds: (performance.now() - started) / 1000 },
     };
+    if (adapters) await saveLora(checkpoint, adapters);
     const modelCard = await writeModelCard(checkpoint, card);
     await writeModelCard(out, card);
     if (o.scrub) await rm(join(out, ".scrubbed"), { recursive: true, force: true });
