@@ -175,7 +175,7 @@ export class NameTagger {
     const tokens = maskTokens(tokenize(text), masks);
     this.sawStreet = false;
     const tags = this.tagIndices(tokens);
-    const spans = spansFromTags(tokens, tags);
+    const spans = spansFromTags(tokens, tags, this.lex);
     // Street addresses need a street word (seen while tagging) and a house number.
     return this.sawStreet && /\d/.test(text) ? withAddresses(spans, findAddresses(tokens, this.lex)) : spans;
   }
@@ -184,9 +184,10 @@ export class NameTagger {
 /** Joins B-/I- runs into findings; trailing punctuation and newlines are trimmed off. */
 const KINDS = ["PER", "LOC", "ORG"];
 const isPunct = (t: string) => t.length === 1 && /^[^\p{L}\d]$/u.test(t);
+const isPossessive = (t: string) => t.length === 2 && (t[0] === "'" || t[0] === "’") && (t[1] === "s" || t[1] === "S");
 
 /** Joins B-/I- runs (tag indices into NER_TAGS) into findings; trailing punctuation is trimmed off. */
-export function spansFromTags(tokens: Token[], tags: Uint8Array): Candidate[] {
+export function spansFromTags(tokens: Token[], tags: Uint8Array, lex?: Lexicons): Candidate[] {
   const out: Candidate[] = [];
   let i = 0;
   while (i < tokens.length) {
@@ -200,9 +201,12 @@ export function spansFromTags(tokens: Token[], tags: Uint8Array): Candidate[] {
     let j = i + 1;
     while (j < tokens.length && tags[j] === inside) j++;
     let last = j - 1;
-    while (last > i && (isPunct(tokens[last]!.text) || tokens[last]!.text.startsWith("⟦"))) last--;
+    while (last > i && (isPunct(tokens[last]!.text) || tokens[last]!.text.startsWith("⟦") || isPossessive(tokens[last]!.text))) last--;
     if (!isPunct(tokens[i]!.text) && !tokens[i]!.text.startsWith("⟦")) {
-      const kind = KINDS[k]!;
+      let kind = KINDS[k]!;
+      // One word alone: the lexicons outvote the tagger when they are unambiguous ("Thomas" is a
+      // person, "Norway" a place), since a single word gives the tagger little context.
+      if (lex && last === i) kind = lexiconKind(tokens[i]!.text, kind, lex);
       const c: Candidate = { type: TYPE_OF[kind]!, start: tokens[i]!.start, end: tokens[last]!.end, score: 0.85, recognizer: "tagger" };
       if (kind === "LOC") {
         for (let x = i; x <= last; x++) {
@@ -252,4 +256,12 @@ function withAddresses(tagged: Candidate[], addresses: Candidate[]): Candidate[]
   }
   for (const t of tagged) if (!addresses.some((a) => t.start < a.end && a.start < t.end)) out.push(t);
   return [...out, ...addresses].sort((x, y) => x.start - y.start);
+}
+
+function lexiconKind(word: string, kind: string, lex: Lexicons): string {
+  const name = lex.firstNames.has(word) || lex.lastNames.has(word);
+  const place = lex.countries.has(word) || lex.states.has(word) || lex.bigCities.has(word);
+  if (kind === "ORG" && name && !place && !lex.commonWords.has(word.toLowerCase())) return "PER";
+  if (kind === "PER" && (lex.countries.has(word) || lex.states.has(word)) && !name) return "LOC";
+  return kind;
 }
