@@ -103,6 +103,15 @@ async function prepareData(o: DpTrainOptions, out: string): Promise<{ files: str
 }
 
 export async function trainDp(o: DpTrainOptions): Promise<DpTrainResult> {
+  try {
+    return await run(o);
+  } finally {
+    // Scrubbed copies of the corpus never outlive the run, whether it succeeded or not.
+    if (o.scrub && typeof o.out === "string" && o.out !== "") await rm(join(resolve(o.out), ".scrubbed"), { recursive: true, force: true });
+  }
+}
+
+async function run(o: DpTrainOptions): Promise<DpTrainResult> {
   checkInt("--max-steps", o.maxSteps, 1);
   checkInt("--batch-size", o.batchSize, 1);
   checkInt("--micro-batch", o.microBatch, 1);
@@ -199,12 +208,12 @@ export async function trainDp(o: DpTrainOptions): Promise<DpTrainResult> {
       format: "llmos-model-card/1", created: new Date().toISOString(), architecture: "llama", base: base.from,
       privacy: privacySection(plan, step, epsilon, seqLen, o.epsilon),
       dataset: { sha256, files: o.data.map((f) => basename(f)), tokens: corpus.tokens, sequences: n, scrubbed: o.scrub ?? false, budget },
-      training: { optimizer: optName, lr, lora: adapters ? { rank: adapters.rank, alpha: adapters.alpha, targets: [...LORA_TARGETS], merged: true } : null, expected_batch_size: expected, micro_batch: microBatch, seq_len: seqLen, val_loss: ev.loss, val_perplexity: ev.perplexity, seconds: (performance.now() - started) / 1000 },
+      training: { optimizer: optName, lr, lora: adapters ? { rank: adapters.rank, alpha: adapters.alpha, targets: [...LORA_TARGETS], merged: true } : null, expected_batch_size: expected, micro_batch: microBatch, seq_len: seqLen, val_loss: ev.loss, val_perplexity: ev.perplexity,
+        val_note: "validation loss of held-out sequences, outside the DP guarantee (they were not trained on; their loss is released as is)", seconds: (performance.now() - started) / 1000 },
     };
     if (adapters) await saveLora(checkpoint, adapters);
     const modelCard = await writeModelCard(checkpoint, card);
     await writeModelCard(out, card);
-    if (o.scrub) await rm(join(out, ".scrubbed"), { recursive: true, force: true });
     return { steps: step, plan, epsilon, trainLoss, valLoss: ev.loss, valPerplexity: ev.perplexity, checkpoint, modelCard, meanStepMs: step ? stepMs / step : 0 };
   } finally {
     optimizer.dispose();
