@@ -37,6 +37,8 @@ test("finds names, places and organisations", () => {
   has("She moved to Germany last year.", "LOCATION", "Germany");
   has("He works at Acme Corp. in Boston.", "ORGANIZATION", "Acme Corp");
   has("Ship it to 12 Baker Street, London", "LOCATION", "12 Baker Street, London");
+  has("My zip code is 94107.", "LOCATION", "94107");
+  assert.ok(!found("I have 94107 apples").some(([t]) => t === "LOCATION"), "a number alone is not a postcode");
 });
 
 test("every type the issue lists is a known entity type", () => {

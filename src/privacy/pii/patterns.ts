@@ -222,6 +222,16 @@ export const PATTERNS: PatternRecognizer[] = [
     priority: 1,
   },
   {
+    // A postcode alone is a place (LOCATION) when a context word names it.
+    name: "postcode",
+    type: "LOCATION",
+    gate: { digits: 4 },
+    regex: /\b(?:\d{5}(?:-\d{4})?|\d{4}|\d{3}-\d{3}|\d{2}-\d{3}|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2})\b/g,
+    score: 0.1,
+    context: ["zip", "zipcode", "postal", "postcode", "post code", "zip code", "plz", "cep"],
+    contextBoost: 0.6,
+  },
+  {
     name: "age",
     gate: { digits: 1 },
     type: "AGE",
