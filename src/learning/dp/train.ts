@@ -161,7 +161,8 @@ async function run(o: DpTrainOptions): Promise<DpTrainResult> {
   const schedule = { lr, minLr: o.minLr ?? lr / 10, warmupSteps: o.warmupSteps ?? 0, maxSteps: plan.steps };
   // A running RDP accountant re-checks each step against the target, so no step can overspend.
   const accountant = new RdpAccountant();
-  const microBatch = o.microBatch ?? Math.min(16, expected);
+  // About 8K tokens per forward/backward: large enough to batch well, small enough for memory.
+  const microBatch = o.microBatch ?? Math.max(1, Math.min(expected, Math.floor(8192 / seqLen)));
   let step = 0;
   let spent = 0;
   let trainLoss: number | null = null;
