@@ -1,6 +1,17 @@
 // Typed flag parsing on node:util parseArgs, with errors that name the flag.
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { InvalidArgumentError } from "../errors/index.ts";
+import { defaultDataDir } from "../security/index.ts";
+
+/** The --data-dir flag every command that opens the store takes. */
+export const DATA_DIR_FLAG = { "data-dir": { type: "string" as const } };
+
+/** --data-dir, else LLMOS_DATA_DIR, else ~/.llmos. */
+export function dataDirFrom(value: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const dir = value ?? defaultDataDir(env);
+  if (dir.trim() === "" || dir.includes("\0")) throw new InvalidArgumentError("--data-dir", "must be a directory path");
+  return dir;
+}
 
 export function parseFlags<T extends NonNullable<ParseArgsConfig["options"]>>(argv: string[], options: T, allowPositionals = true) {
   try {

@@ -1,9 +1,9 @@
 // The kernel's configuration: embedded defaults, overridden by flags and LLMOS_* environment variables.
-import { homedir, totalmem } from "node:os";
-import { join } from "node:path";
+import { totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { InvalidArgumentError } from "../errors/index.ts";
 import { isPolicyName, type PolicyName } from "../scheduler/index.ts";
+import { defaultDataDir } from "../security/index.ts";
 
 export const DEFAULT_MODEL_FILE = fileURLToPath(new URL("../../models/default/model.gguf", import.meta.url));
 
@@ -43,7 +43,7 @@ export function defaultConfig(overrides: Partial<KernelConfig> = {}): KernelConf
   const policy = process.env.LLMOS_POLICY ?? "fair-share";
   if (!isPolicyName(policy)) throw new InvalidArgumentError("LLMOS_POLICY", `must be fifo, priority or fair-share, got '${policy}'`);
   return {
-    dataDir: join(homedir(), ".llmos"),
+    dataDir: defaultDataDir(),
     deploy: [["default", DEFAULT_MODEL_FILE]],
     policy,
     // 16 sequences per model: enough to batch 16 concurrent clients; the shipped model's KV cache for 16 × 256 tokens is ~4 MB.

@@ -9,5 +9,5 @@ export { AuthenticationError, ContractRefusedError, ForbiddenError, IntegrityErr
 export { identityAuthenticator, securityHook, type AuthHookOptions } from "./http.ts";
 export { InsecureKeyFileError } from "./keyfile.ts";
 export { DEFAULT_RATE_LIMIT, defaultDataDir, localOperator, SecurityKernel, type SecurityKernelOptions } from "./kernel.ts";
-export { dataDirFrom, DATA_DIR_FLAG, dbPathOf, withKernel } from "./cli-support.ts";
+export { dbPathOf, withKernel } from "./cli-support.ts";
 export { securityRoutes } from "./routes.ts";

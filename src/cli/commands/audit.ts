@@ -4,10 +4,10 @@ import { readFileSync } from "node:fs";
 import { hexToBytes } from "@noble/hashes/utils.js";
 import { InvalidArgumentError } from "../../errors/index.ts";
 import {
-  consistencyProofJson, DATA_DIR_FLAG, dataDirFrom, headMessage, inclusionProofJson, leafHash, verifyConsistency, verifyHeadSignature,
+  consistencyProofJson, headMessage, inclusionProofJson, leafHash, verifyConsistency, verifyHeadSignature,
   verifyInclusion, verifyLedger, withKernel,
 } from "../../security/index.ts";
-import { intFlag, parseFlags } from "../args.ts";
+import { DATA_DIR_FLAG, dataDirFrom, intFlag, parseFlags } from "../args.ts";
 import type { Command } from "../command.ts";
 
 const DIR_USAGE = "  --data-dir  the data directory (default ~/.llmos, or LLMOS_DATA_DIR); database <data-dir>/llmos.db";

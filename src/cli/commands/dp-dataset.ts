@@ -1,11 +1,11 @@
 // `llmos dp dataset add|list|budget`: register a CSV/JSONL dataset with a privacy budget, list them,
 // and show what is spent and left. Database: <data-dir>/llmos.db (subsystem "dp").
 import { readFileSync } from "node:fs";
-import { homedir, userInfo } from "node:os";
+import { userInfo } from "node:os";
 import { extname, join, resolve } from "node:path";
 import { InvalidArgumentError } from "../../errors/index.ts";
 import { checkSchema, DpBudgetStore, inferSchema, loadTable, type ColumnSpec, type ColumnType } from "../../privacy/dp/index.ts";
-import { numberFlag, parseFlags } from "../args.ts";
+import { dataDirFrom, numberFlag, parseFlags } from "../args.ts";
 import type { Command } from "../command.ts";
 
 export const DP_COMMON_FLAGS = {
@@ -16,11 +16,8 @@ export const DP_COMMON_FLAGS = {
 
 const DIR_USAGE = "  --data-dir  the data directory (default ~/.llmos, or LLMOS_DATA_DIR); database <data-dir>/llmos.db";
 
-export function dpDataDir(value: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  const dir = value ?? env.LLMOS_DATA_DIR ?? join(homedir(), ".llmos");
-  if (dir.trim() === "" || dir.includes("\0")) throw new InvalidArgumentError("--data-dir", "must be a directory path");
-  return dir;
-}
+/** The data directory of the dp commands (shared resolution: --data-dir, LLMOS_DATA_DIR, ~/.llmos). */
+export const dpDataDir = dataDirFrom;
 
 /** Runs fn with the DP store of a data directory and always closes it. */
 export function withDpStore<T>(dataDir: string, fn: (s: DpBudgetStore) => T): T {

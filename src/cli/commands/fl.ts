@@ -9,8 +9,8 @@ import {
   Coordinator, flattenWeights, getStrategy, joinFederation, loadFederation, localSchema, modelLayout, nextTokenAccuracy, prepareLocalData,
   provisionFederation, roundAuditEvent, simulateFederation, splitByRole,
 } from "../../learning/fl/index.ts";
-import { DATA_DIR_FLAG, SecurityKernel, dataDirFrom, dbPathOf, localOperator } from "../../security/index.ts";
-import { intFlag, numberFlag, parseFlags } from "../args.ts";
+import { SecurityKernel, dbPathOf, localOperator } from "../../security/index.ts";
+import { DATA_DIR_FLAG, dataDirFrom, intFlag, numberFlag, parseFlags } from "../args.ts";
 import type { Command } from "../command.ts";
 
 /** The site's per-round check: its dataset's contract must allow purpose "federated" (recorded on its ledger). */

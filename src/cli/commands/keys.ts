@@ -1,8 +1,8 @@
 // `llmos keys create|list|revoke|rotate-master`: API keys and the master key, run by the local
 // operator (who holds the data directory) and recorded on the audit ledger.
 import { InvalidArgumentError } from "../../errors/index.ts";
-import { checkRole, DATA_DIR_FLAG, dataDirFrom, localOperator, withKernel } from "../../security/index.ts";
-import { parseFlags } from "../args.ts";
+import { checkRole, localOperator, withKernel } from "../../security/index.ts";
+import { DATA_DIR_FLAG, dataDirFrom, parseFlags } from "../args.ts";
 import type { Command } from "../command.ts";
 
 const DIR_USAGE = "  --data-dir  the data directory (default ~/.llmos, or LLMOS_DATA_DIR); database <data-dir>/llmos.db";

@@ -1,19 +1,19 @@
 // `llmos models add|add-remote|list|show|alias|remove`: the model registry of a data directory.
-import { homedir } from "node:os";
 import { join } from "node:path";
 import { InvalidArgumentError } from "../../errors/index.ts";
 import { ModelRegistry, parseModelRef, type Lineage, type ModelVersion } from "../../models/index.ts";
 import { BlobStore, openDatabase } from "../../store/index.ts";
-import { intFlag, parseFlags } from "../args.ts";
+import { DATA_DIR_FLAG, dataDirFrom, intFlag, parseFlags } from "../args.ts";
 import type { Command, CommandContext } from "../command.ts";
 
 const common = {
-  "data-dir": { type: "string", default: join(homedir(), ".llmos") },
+  ...DATA_DIR_FLAG,
   tenant: { type: "string", default: "default" },
   json: { type: "boolean" },
 } as const;
 
-async function withRegistry<T>(dataDir: string, fn: (r: ModelRegistry) => Promise<T> | T): Promise<T> {
+async function withRegistry<T>(dataDirFlag: string | undefined, fn: (r: ModelRegistry) => Promise<T> | T): Promise<T> {
+  const dataDir = dataDirFrom(dataDirFlag);
   const db = openDatabase(join(dataDir, "llmos.db"));
   try {
     return await fn(new ModelRegistry(db, new BlobStore(join(dataDir, "blobs"))));

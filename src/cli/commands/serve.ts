@@ -1,13 +1,12 @@
 // `llmos serve` (= npm start): the OpenAI-compatible service on the embedded defaults.
 import { mkdir, readFile } from "node:fs/promises";
 import { isIP } from "node:net";
-import { homedir } from "node:os";
-import { basename, join } from "node:path";
+import { basename } from "node:path";
 import { InvalidArgumentError } from "../../errors/index.ts";
 import { DEFAULT_MODEL_FILE, defaultConfig, Kernel } from "../../kernel/index.ts";
 import { isPolicyName, type PolicyName } from "../../scheduler/index.ts";
 import { buildServer } from "../../server/index.ts";
-import { intFlag, parseFlags } from "../args.ts";
+import { DATA_DIR_FLAG, dataDirFrom, intFlag, parseFlags } from "../args.ts";
 import type { Command } from "../command.ts";
 
 function isLoopback(host: string): boolean {
@@ -38,7 +37,7 @@ export const serveCommand: Command = {
     const { values } = parseFlags(argv, {
       host: { type: "string", default: "127.0.0.1" },
       port: { type: "string", default: "8080" },
-      "data-dir": { type: "string", default: join(homedir(), ".llmos") },
+      ...DATA_DIR_FLAG,
       model: { type: "string", multiple: true },
       policy: { type: "string" },
       slots: { type: "string" },
@@ -55,7 +54,7 @@ export const serveCommand: Command = {
       throw new InvalidArgumentError("--host", `${values.host} is not a loopback address and TLS is not configured; give --tls-cert and --tls-key, or --insecure to serve plain HTTP on it`);
     }
     if (values.policy !== undefined && !isPolicyName(values.policy)) throw new InvalidArgumentError("--policy", `must be fifo, priority or fair-share, got '${values.policy}'`);
-    const dataDir = values["data-dir"];
+    const dataDir = dataDirFrom(values["data-dir"]);
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
     const deploy: [string, string][] = (values.model ?? [DEFAULT_MODEL_FILE]).map((path) => [
       path === DEFAULT_MODEL_FILE ? "default" : basename(path).replace(/\.gguf$/i, "").toLowerCase().replace(/[^a-z0-9._-]/g, "-"),
