@@ -5,7 +5,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Analyzer } from "../src/privacy/pii/index.ts";
+import { Analyzer, scoreSpans, type Scores, type Span } from "../src/privacy/pii/index.ts";
+
+export { scoreSpans };
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const DEFAULT_DATASET = resolve(ROOT, "../shared/data/pii/synth_dataset_v2.json");
@@ -32,21 +34,11 @@ export const DATASET_TO_OURS: Record<string, string | null> = {
   NRP: null,
 };
 
+const EVALUATED = new Set(Object.values(DATASET_TO_OURS).filter((t): t is string => t !== null));
+
 interface Sample {
   full_text: string;
   spans: { entity_type: string; start_position: number; end_position: number }[];
-}
-export interface Span {
-  type: string;
-  start: number;
-  end: number;
-}
-export interface Scores {
-  precision: number;
-  recall: number;
-  f2: number;
-  support: number;
-  predicted: number;
 }
 export interface SystemResult {
   overall: Scores;
@@ -56,60 +48,6 @@ export interface SystemResult {
   mb_per_s_wall: number;
 }
 type Detector = (text: string) => Span[] | Promise<Span[]>;
-
-function iou(a: Span, b: Span): number {
-  const inter = Math.max(0, Math.min(a.end, b.end) - Math.max(a.start, b.start));
-  const union = Math.max(a.end, b.end) - Math.min(a.start, b.start);
-  return union > 0 ? inter / union : 0;
-}
-
-function scores(tp: number, gold: number, pred: number): Scores {
-  const precision = pred ? tp / pred : gold ? 0 : 1;
-  const recall = gold ? tp / gold : 1;
-  const f2 = precision + recall ? (5 * precision * recall) / (4 * precision + recall) : 0;
-  const r = (x: number) => Math.round(x * 10000) / 10000;
-  return { precision: r(precision), recall: r(recall), f2: r(f2), support: gold, predicted: pred };
-}
-
-/** One-to-one matching per type: each gold span takes the unmatched prediction of best IoU ≥ 0.5. */
-export function scoreSpans(gold: Span[][], pred: Span[][]): Omit<SystemResult, "mb_per_s" | "mb_per_s_wall"> {
-  const evaluated = new Set(Object.values(DATASET_TO_OURS).filter((t): t is string => t !== null));
-  const tp = new Map<string, number>();
-  const ng = new Map<string, number>();
-  const np = new Map<string, number>();
-  const inc = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
-  gold.forEach((g, i) => {
-    const p = pred[i]!.filter((s) => evaluated.has(s.type));
-    const used = new Set<number>();
-    for (const s of p) inc(np, s.type);
-    for (const s of g) {
-      inc(ng, s.type);
-      let best = -1;
-      let bestIou = 0.5;
-      p.forEach((q, j) => {
-        if (used.has(j) || q.type !== s.type) return;
-        const v = iou(s, q);
-        if (v >= bestIou) {
-          bestIou = v;
-          best = j;
-        }
-      });
-      if (best >= 0) {
-        used.add(best);
-        inc(tp, s.type);
-      }
-    }
-  });
-  const per_type: Record<string, Scores> = {};
-  let T = 0, G = 0, P = 0;
-  for (const t of [...evaluated].sort()) {
-    const a = tp.get(t) ?? 0, b = ng.get(t) ?? 0, c = np.get(t) ?? 0;
-    if (b === 0 && c === 0) continue;
-    per_type[t] = scores(a, b, c);
-    T += a; G += b; P += c;
-  }
-  return { overall: scores(T, G, P), per_type };
-}
 
 export function loadDataset(path = DEFAULT_DATASET): { texts: string[]; gold: Span[][] } {
   if (!existsSync(path)) {
@@ -145,7 +83,7 @@ async function runSystem(detect: Detector, texts: string[], gold: Span[][], minS
   const c = process.cpuUsage(c0);
   const cpu = (c.user + c.system) / 1e6;
   const r2 = (x: number) => Math.round(x * 100) / 100;
-  return { ...scoreSpans(gold, pred), mb_per_s: r2(done / 1e6 / cpu), mb_per_s_wall: r2(done / 1e6 / wall) };
+  return { ...scoreSpans(gold, pred, EVALUATED), mb_per_s: r2(done / 1e6 / cpu), mb_per_s_wall: r2(done / 1e6 / wall) };
 }
 
 // redact-pii only returns redacted text: each of its rules writes its own private-use marker, and

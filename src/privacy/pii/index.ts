@@ -28,3 +28,4 @@ export {
 } from "./policy.ts";
 export { guardStream, PiiGuardError, type StreamGuardOptions } from "./stream.ts";
 export { formatOf, scrubFile, scrubText, type ScrubOptions, type ScrubReport } from "./scrub.ts";
+export { scoreSpans, type Scores, type Span } from "./score.ts";
