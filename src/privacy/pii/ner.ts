@@ -258,7 +258,20 @@ function withAddresses(tagged: Candidate[], addresses: Candidate[]): Candidate[]
   return [...out, ...addresses].sort((x, y) => x.start - y.start);
 }
 
+const kindCache = new Map<string, string>();
+
 function lexiconKind(word: string, kind: string, lex: Lexicons): string {
+  const key = `${kind}\u0000${word}`;
+  let v = kindCache.get(key);
+  if (v === undefined) {
+    v = lexiconKindUncached(word, kind, lex);
+    if (kindCache.size > 50_000) kindCache.clear();
+    kindCache.set(key, v);
+  }
+  return v;
+}
+
+function lexiconKindUncached(word: string, kind: string, lex: Lexicons): string {
   const name = lex.firstNames.has(word) || lex.lastNames.has(word);
   const place = lex.countries.has(word) || lex.states.has(word) || lex.bigCities.has(word);
   if (kind === "ORG" && name && !place && !lex.commonWords.has(word.toLowerCase())) return "PER";
