@@ -4,6 +4,7 @@ import { generateCommand } from "./commands/generate.ts";
 import { infoCommand } from "./commands/info.ts";
 import { tokenizerTrainCommand } from "./commands/tokenizer-train.ts";
 import { trainCommand } from "./commands/train.ts";
+import { trainDpCommand } from "./commands/train-dp.ts";
 import { serveCommand } from "./commands/serve.ts";
 import { modelsCommands } from "./commands/models.ts";
 import { keysCommands } from "./commands/keys.ts";
@@ -17,7 +18,7 @@ import { dpQueryCommand } from "./commands/dp-query.ts";
 import { heCommands } from "./commands/he.ts";
 import { reportError, runCli } from "./run.ts";
 
-const commands = [tokenizerTrainCommand, trainCommand, exportCommand, infoCommand, generateCommand, serveCommand, ...modelsCommands, ...keysCommands, ...auditCommands, ...mpcCommands, ...heCommands,
+const commands = [tokenizerTrainCommand, trainCommand, trainDpCommand, exportCommand, infoCommand, generateCommand, serveCommand, ...modelsCommands, ...keysCommands, ...auditCommands, ...mpcCommands, ...heCommands,
   dpEpsilonCommand, dpNoiseCommand, dpDatasetAddCommand, dpDatasetListCommand, dpDatasetBudgetCommand, dpQueryCommand,
   flServeCommand, flJoinCommand, flProvisionCommand, flSimulateCommand];
 

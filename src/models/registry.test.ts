@@ -71,3 +71,22 @@ test("bad names, references and files get clear errors", async () => {
   const r = reg.addRemote("acme", "up", { baseUrl: "http://127.0.0.1:9/v1/", model: "default", apiKeyEnv: "UP_KEY" });
   assert.equal(JSON.parse(r.source!).baseUrl, "http://127.0.0.1:9/v1");
 });
+
+test("a model card beside the GGUF becomes lineage (privacy guarantee, data hash, base)", async () => {
+  const { dir, reg } = registry();
+  const { copyFileSync, mkdirSync, writeFileSync } = await import("node:fs");
+  mkdirSync(join(dir, "export"));
+  const file = join(dir, "export", "private.gguf");
+  copyFileSync(GGUF, file);
+  writeFileSync(join(dir, "export", "model-card.json"), JSON.stringify({
+    format: "llmos-model-card/1", base: "default:1",
+    privacy: { epsilon: 7.9, delta: 1e-5, accountant: "rdp", noise_multiplier: 1.1, sampling_rate: 0.01, steps: 1000, clip: 1 },
+    dataset: { sha256: "ab".repeat(32), files: ["notes.txt"] },
+  }));
+  const v = await reg.addGguf("clinic", "notes-bot", file);
+  assert.equal(v.lineage.parent, "default:1");
+  assert.equal(v.lineage.trainingData?.sha256, "ab".repeat(32));
+  assert.deepEqual([v.lineage.privacy?.epsilon, v.lineage.privacy?.delta, v.lineage.privacy?.accountant], [7.9, 1e-5, "rdp"]);
+  writeFileSync(join(dir, "export", "model-card.json"), "{broken");
+  await assert.rejects(reg.addGguf("clinic", "notes-bot", file), /model-card\.json: is not valid JSON/);
+});

@@ -2,6 +2,7 @@
 // that move atomically, and lineage (parent, training data, privacy guarantee).
 import { InvalidArgumentError, LlmosError, NotFoundError } from "../errors/index.ts";
 import { BlobStore, migrate, type Db } from "../store/index.ts";
+import { lineageFromCard } from "./card.ts";
 import { ggufFacts } from "./gguf-facts.ts";
 import { checkName, formatModelRef, parseModelRef } from "./names.ts";
 import { MODEL_MIGRATIONS } from "./schema.ts";
@@ -84,10 +85,12 @@ export class ModelRegistry {
   async addGguf(tenant: string, name: string, file: string, opts: { lineage?: Lineage; shared?: boolean } = {}): Promise<ModelVersion> {
     checkName("name", name);
     const facts = await ggufFacts(file);
+    // Lineage given by the caller wins over the card a training run left beside the file.
+    const lineage = { ...lineageFromCard(file), ...opts.lineage };
     const { sha256, bytes } = await this.blobs.addFile(file);
     return this.insert({
       tenant, name, format: "gguf", sha256, source: null, bytes, architecture: facts.architecture, contextLength: facts.contextLength,
-      quantization: facts.quantization, parameters: facts.parameters, lineage: opts.lineage ?? {}, shared: opts.shared ?? false,
+      quantization: facts.quantization, parameters: facts.parameters, lineage, shared: opts.shared ?? false,
     });
   }
 

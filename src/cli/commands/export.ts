@@ -1,5 +1,8 @@
 // `llmos export <checkpoint> --type q8_0 --out model.gguf`: a trained checkpoint as a GGUF that llama.cpp serves.
-import { basename, resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { copyFile } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
+import { MODEL_CARD } from "../../learning/dp/index.ts";
 import { exportLlamaGguf, type GgufTensorType } from "../../engine/gguf/index.ts";
 import { loadCheckpoint } from "../../engine/train/index.ts";
 import { InvalidArgumentError } from "../../errors/index.ts";
@@ -26,6 +29,9 @@ export const exportCommand: Command = {
     const ckpt = await loadCheckpoint(dir);
     const name = values.name ?? basename(resolve(dir));
     await exportLlamaGguf({ path: values.out, config: ckpt.config, weights: ckpt.weights, vocab: ckpt.tokenizer, type, name });
+    // A private checkpoint's guarantee travels with the model: its card goes next to the GGUF.
+    const card = join(ckpt.dir, MODEL_CARD);
+    if (existsSync(card)) await copyFile(card, join(dirname(resolve(values.out)), MODEL_CARD));
     ctx.stderr.write(`exported ${name} (${type}) → ${values.out}\n`);
     return 0;
   },

@@ -3,6 +3,7 @@ import { InvalidArgumentError } from "../../errors/index.ts";
 import { progressReporter, train, type TrainOptions } from "../../engine/train/index.ts";
 import { intFlag, numberFlag, parseFlags } from "../args.ts";
 import type { Command } from "../command.ts";
+import { trainDpCommand } from "./train-dp.ts";
 
 // Trainer option names → the flags that set them, so errors name what the user typed.
 const FLAG_OF: Record<string, string> = {
@@ -110,8 +111,11 @@ export const trainCommand: Command = {
     "  Without --tokenizer a BPE tokenizer is trained on the data (512 tokens for tiny, 4096 otherwise).",
     "  --resume continues from <dir>/latest with the checkpoint's settings (--max-steps may be raised).",
     "  --json writes newline-delimited JSON events (step, eval, checkpoint, done) on stdout.",
+    "  --dp trains with differential privacy (DP-SGD / DP-AdamW): see 'llmos help train-dp'.",
   ].join("\n"),
   async run(argv, ctx) {
+    // Differentially private training has its own flags and trainer; `llmos train --dp` is the same command.
+    if (argv.includes("--dp")) return trainDpCommand.run(argv, ctx);
     const { options, json } = parseTrainArgs(argv);
     const reporter = progressReporter({ json, stdout: ctx.stdout, stderr: ctx.stderr });
     let result;
