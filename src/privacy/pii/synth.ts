@@ -186,6 +186,18 @@ export const OPENERS = [
   "Back in {C}, we learned that",
 ];
 
+// Which slots fit after a preposition in prose ("with {P}", "in {C}").
+const PROSE_SLOT: Record<string, string[]> = {
+  with: ["{P}", "{O}", "{F}"],
+  for: ["{O}", "{P}"],
+  by: ["{P}", "{O}"],
+  to: ["{C}", "{CO}", "{P}"],
+  from: ["{C}", "{CO}", "{P}", "{O}"],
+  in: ["{C}", "{CO}", "{ST}"],
+  at: ["{O}", "{A}", "{C}"],
+  of: ["{C}", "{O}", "{CO}"],
+};
+
 // Sentences without names or places, with capitalised words a tagger must leave alone.
 export const NEGATIVES = [
   "The Board approved the Budget on Monday.",
@@ -346,21 +358,32 @@ export function generateExamples(count: number, seed = 1, prose: string[] = [], 
   const keep = <T>(xs: T[]) => (part ? xs.filter((_, i) => i % 2 === (part === "even" ? 0 : 1)) : xs);
   const templates = keep(TEMPLATES);
   const negatives = keep(NEGATIVES);
+  const openers = keep(OPENERS);
+  const texts = keep(prose);
   const out: SynthExample[] = [];
   for (let i = 0; i < count; i++) {
     const f = fakers[i % fakers.length]!;
     const negative = f.number.int({ min: 0, max: 5 }) === 0;
-    const opener = !negative && prose.length > 0 && f.number.int({ min: 0, max: 4 }) === 0;
+    const form = negative || texts.length === 0 ? 0 : f.number.int({ min: 0, max: 7 });
     let template = negative ? pick(f, negatives) : pick(f, templates);
-    if (opener) {
-      const body = pick(f, prose).replace(/[{}]/g, "");
-      template = `${pick(f, OPENERS)} ${body[0]!.toLowerCase()}${body.slice(1)}`;
+    if (form === 1 || form === 2) {
+      const body = pick(f, texts).replace(/[{}]/g, "");
+      template = `${pick(f, openers)} ${body[0]!.toLowerCase()}${body.slice(1)}`;
+    } else if (form === 3) {
+      // An entity inside prose: "... work together with the ..." → "... work together with {P} ...".
+      const body = pick(f, texts).replace(/[{}]/g, "");
+      const spots = [...body.matchAll(/ (with|for|by|to|from|in|at|of) the /g)];
+      if (spots.length) {
+        const m = pick(f, spots);
+        const slot = PROSE_SLOT[m[1]!]!;
+        template = `${body.slice(0, m.index)} ${m[1]} ${pick(f, slot)} ${body.slice(m.index + m[0].length)}`;
+      }
     }
     const ex = render(f, template);
     // Some examples get unrelated text around them so that entities are not always at the edges.
     const around = f.number.int({ min: 0, max: 5 });
-    if (around === 1 || (around >= 3 && prose.length)) {
-      const pre = `${around >= 3 && prose.length ? pick(f, prose) : f.hacker.phrase()} `;
+    if (around === 1 || (around >= 3 && texts.length)) {
+      const pre = `${around >= 3 && texts.length ? pick(f, texts) : f.hacker.phrase()} `;
       ex.text = pre + ex.text;
       for (const sp of ex.spans) {
         sp.start += pre.length;
