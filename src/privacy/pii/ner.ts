@@ -189,6 +189,10 @@ export class NameTagger {
 /** Joins B-/I- runs into findings; trailing punctuation and newlines are trimmed off. */
 const KINDS = ["PER", "LOC", "ORG"];
 const isPunct = (t: string) => t.length === 1 && /^[^\p{L}\d]$/u.test(t);
+const isLetterStart = (t: string) => {
+  const c = t.charCodeAt(0);
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c > 127 && t[0] !== "⟦");
+};
 const isPossessive = (t: string) => t.length === 2 && (t[0] === "'" || t[0] === "’") && (t[1] === "s" || t[1] === "S");
 
 /** Joins B-/I- runs (tag indices into NER_TAGS) into findings; trailing punctuation is trimmed off. */
@@ -207,7 +211,10 @@ export function spansFromTags(tokens: Token[], tags: Uint8Array, lex?: Lexicons)
     while (j < tokens.length && tags[j] === inside) j++;
     let last = j - 1;
     while (last > i && (isPunct(tokens[last]!.text) || tokens[last]!.text.startsWith("⟦") || isPossessive(tokens[last]!.text))) last--;
-    if (!isPunct(tokens[i]!.text) && !tokens[i]!.text.startsWith("⟦")) {
+    // A run of numbers alone is not a name or a place the tagger can vouch for.
+    let hasWord = false;
+    for (let x = i; x <= last && !hasWord; x++) if (isLetterStart(tokens[x]!.text)) hasWord = true;
+    if (hasWord && !isPunct(tokens[i]!.text) && !tokens[i]!.text.startsWith("⟦")) {
       let kind = KINDS[k]!;
       // One word alone: the lexicons outvote the tagger when they are unambiguous ("Thomas" is a
       // person, "Norway" a place), since a single word gives the tagger little context.

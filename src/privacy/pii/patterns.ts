@@ -95,10 +95,10 @@ export const PATTERNS: PatternRecognizer[] = [
     name: "credit_card",
     gate: { digits: 12 },
     type: "CREDIT_CARD",
-    // Issuer prefixes 0-6 (ISO/IEC 7812 major industry identifiers; 15-digit JCB uses 1800 and 2131,
-    // Maestro also 0604), 12 to 19 digits.
+    // Issuer prefixes 1-6 (ISO/IEC 7812 major industry identifiers; 15-digit JCB uses 1800 and 2131)
+    // and Maestro's 0604, 12 to 19 digits.
     // Digits run together or in groups of four (Amex: 4-6-5), as cards are printed.
-    regex: /(?<![\d-])(?:[0-6]\d{3}(?:\d{8,15}|( |-)\d{4}(?:\1\d{4}){1,2}(?:\1\d{1,4})?)|3[47]\d{2}( |-)\d{6}\2\d{5})(?![\d-]*\d)/g,
+    regex: /(?<![\d-])(?:(?:0604|[1-6]\d{3})(?:\d{8,15}|( |-)\d{4}(?:\1\d{4}){1,2}(?:\1\d{1,4})?)|3[47]\d{2}( |-)\d{6}\2\d{5})(?![\d-]*\d)/g,
     score: 0.9,
     context: ["card", "credit", "visa", "mastercard", "amex", "payment", "cc", "debit"],
     validate: luhnValid,
@@ -146,7 +146,7 @@ export const PATTERNS: PatternRecognizer[] = [
     gate: { digits: 10 },
     type: "UK_NHS",
     regex: /(?<![\d-])\d{3}[ -]?\d{3}[ -]?\d{4}(?![\d-])/g,
-    score: 0.35,
+    score: 0.3,
     context: ["nhs", "national health", "health service", "patient"],
     contextBoost: 0.5,
     validate: nhsValid,
@@ -192,7 +192,7 @@ export const PATTERNS: PatternRecognizer[] = [
     gate: { digits: 7 },
     type: "PHONE_NUMBER",
     // The lookahead (7 digits before any letter or line end) rejects short numbers before the slow part.
-    regex: /(?<![\w+.\/-])(?=[+(\d](?:[ .\/()-]{0,3}\d){6})(?:\+|00)?(?:\(\d{1,4}\)|\d{1,4})(?:[ .\/-]?\(?\d{1,5}\)?){1,5}(?:[ .-]?(?:x|ext\.?|#)\s?\d{1,6})?(?![\w-]*\d)/g,
+    regex: /(?<![\w+.\/-])(?=[+(\d](?:[ .\/()+-]{0,3}\d){6})(?:\+|00)?(?:\(\+?\d{1,5}\)|\d{1,5})(?:[ .\/-]?\(?\d{1,5}\)?){1,5}(?:[ .-]?(?:x|ext\.?|#)\s?\d{1,6})?(?![\w-]*\d)/g,
     score: 0.6,
     context: ["phone", "tel", "telephone", "call", "mobile", "cell", "fax", "contact", "number", "reach", "whatsapp", "text"],
     contextBoost: 0.3,
@@ -203,7 +203,7 @@ export const PATTERNS: PatternRecognizer[] = [
     name: "phone_regional",
     gate: { digits: 7, re: /phone|tel|call|mobile|cell|fax|whatsapp|ring/i },
     type: "PHONE_NUMBER",
-    regex: /(?<![\w+.\/-])(?=[+(\d](?:[ .\/()-]{0,3}\d){6})(?:\+|00)?(?:\(\d{1,4}\)|\d{1,4})(?:[ .\/-]?\(?\d{1,5}\)?){1,5}(?:[ .-]?(?:x|ext\.?|#)\s?\d{1,6})?(?![\w-]*\d)/g,
+    regex: /(?<![\w+.\/-])(?=[+(\d](?:[ .\/()+-]{0,3}\d){6})(?:\+|00)?(?:\(\+?\d{1,5}\)|\d{1,5})(?:[ .\/-]?\(?\d{1,5}\)?){1,5}(?:[ .-]?(?:x|ext\.?|#)\s?\d{1,6})?(?![\w-]*\d)/g,
     score: 0.2,
     context: ["phone", "tel", "telephone", "call", "mobile", "cell", "fax", "whatsapp", "ring"],
     contextBoost: 0.45,

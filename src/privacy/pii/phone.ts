@@ -14,7 +14,9 @@ export function phoneDigitsValid(raw: string): boolean {
   return REGIONS.some((r) => parsePhoneNumberFromString(raw, r)?.isPossible());
 }
 
-export function phoneValid(raw: string): boolean {
+export function phoneValid(input: string): boolean {
+  // "(+62) 870 ..." writes the calling code in parentheses.
+  const raw = input.replace(/^\(\+(\d{1,4})\)/, "+$1");
   if (NOT_PHONE.test(raw.trim())) return false;
   const digits = raw.replace(/\D/g, "");
   const main = raw.replace(/\s*(?:x|ext\.?|#)\s*\d+$/i, "");
