@@ -128,6 +128,7 @@ export class Analyzer {
   private readonly allow: Set<string>;
   private readonly tagger: NameTagger | undefined;
   private readonly enabled: Set<string> | undefined;
+  private readonly contextGates: Map<PatternRecognizer, RegExp>;
 
   constructor(config: unknown = {}) {
     this.config = parseAnalyzerConfig(config);
@@ -148,8 +149,16 @@ export class Analyzer {
       score: 1,
     }));
     this.enabled = this.config.entities ? new Set(this.config.entities) : undefined;
+    this.contextGates = new Map();
     // Recognizers of types the tenant did not enable never run.
     this.patterns = [...PATTERNS, ...DATE_PATTERNS, ...custom, ...deny].filter((p) => !this.enabled || this.enabled.has(p.type));
+    // A recognizer that only reaches the threshold with a context word cannot find anything in a
+    // text where none of its words occurs: one case-insensitive scan for them skips its regex.
+    for (const p of this.patterns) {
+      if (p.context?.length && p.score < this.config.threshold && (p.invalidScore ?? 0) < this.config.threshold) {
+        this.contextGates.set(p, new RegExp(p.context.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "i"));
+      }
+    }
     if (this.config.tagger) this.tagger = sharedTagger ??= NameTagger.load();
   }
 
@@ -159,7 +168,13 @@ export class Analyzer {
     const want = (t: string) => (!this.enabled || this.enabled.has(t)) && (!only || only.has(t));
     const cands: Candidate[] = [];
     const facts = textFacts(text);
-    for (const p of this.patterns) if ((!only || only.has(p.type)) && passesGate(p, text, facts)) runPattern(p, text, cands, this.config.threshold);
+    for (const p of this.patterns) {
+      if (only && !only.has(p.type)) continue;
+      if (!passesGate(p, text, facts)) continue;
+      const ctx = this.contextGates.get(p);
+      if (ctx && !ctx.test(text)) continue;
+      runPattern(p, text, cands, this.config.threshold);
+    }
     if (this.tagger && (want("PERSON") || want("LOCATION") || want("ORGANIZATION"))) {
       // Strong pattern findings are shown to the tagger as one placeholder token each, so that
       // it sees "call <PHONE>" as context and never tags pieces of an e-mail address or a date.

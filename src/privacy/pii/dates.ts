@@ -33,7 +33,7 @@ export const DATE_PATTERNS: PatternRecognizer[] = [
   },
   {
     name: "month_name_date",
-    gate: { re: /jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec/i },
+    gate: { re: /Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec/ },
     type: "DATE_TIME",
     regex: new RegExp(
       `(?:\\b${WEEKDAY},?\\s+)?(?:\\b${MONTH}\\s+${DAY}(?:,?\\s+${YEAR}\\b)?|\\b${DAY}(?:\\s+of)?\\s+${MONTH}(?:,?\\s+${YEAR}\\b)?|\\b${MONTH},?\\s+(?:1[6-9]\\d{2}|20\\d{2})\\b)(?:,?\\s+(?:at\\s+)?${TIME})?`,
@@ -66,7 +66,6 @@ export const DATE_PATTERNS: PatternRecognizer[] = [
   },
   {
     name: "relative_date",
-    gate: { re: /day|tonight|tomorrow|week|month|year/i },
     type: "DATE_TIME",
     regex: /\b(?:yesterday|today|tomorrow|tonight|(?:last|next|this)\s+(?:week|month|year|weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b/gi,
     score: 0.5,

@@ -171,7 +171,7 @@ export const PATTERNS: PatternRecognizer[] = [
   },
   {
     name: "us_driver_license",
-    gate: { digits: 1 },
+    gate: { digits: 4 },
     type: "US_DRIVER_LICENSE",
     regex: /\b(?:[A-Z]{1,2}\d{4,14}|\d{7,9}|[A-Z]\d{3}-\d{4}-\d{4}|[A-Z]\d{2}-\d{2}-\d{4})\b/g,
     score: 0.1,
@@ -261,6 +261,7 @@ export const PATTERNS: PatternRecognizer[] = [
     priority: 2,
     type: "SECRET",
     regex: /\b(?:AKIA[0-9A-Z]{16}|ASIA[0-9A-Z]{16}|sk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}|(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{16,}|gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,}|xox[abprs]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35}|glpat-[A-Za-z0-9_-]{20}|llmos_[A-Za-z0-9_-]{20,})/g,
+    gate: { run: 20 },
     score: 0.95,
   },
   {
