@@ -76,7 +76,11 @@ async function runSystem(detect: Detector, texts: string[], gold: Span[][], minS
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   do {
-    for (const t of texts) await detect(t);
+    // Only a detector that returns a promise is awaited: an await per call costs a microtask turn.
+    for (const t of texts) {
+      const r = detect(t);
+      if (r instanceof Promise) await r;
+    }
     done += bytes;
   } while (performance.now() - t0 < minSeconds * 1000);
   const wall = (performance.now() - t0) / 1000;
