@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough, Writable } from "node:stream";
-import { scrubFile } from "../src/privacy/pii/index.ts";
+import { scrubFile, scrubLines } from "../src/privacy/pii/index.ts";
 import { runCli } from "../src/cli/run.ts";
 import { piiAnalyzeCommand } from "../src/cli/commands/pii-analyze.ts";
 import { piiAnonymizeCommand } from "../src/cli/commands/pii-anonymize.ts";
@@ -54,6 +54,20 @@ test("scrubFile streams .txt and .jsonl, replaces every canary and counts per ty
     assert.equal(row.id, 7);
     assert.ok(!row.text.includes("Smith") && row.meta.email === "<EMAIL_ADDRESS_1>");
   }));
+
+test("scrubLines scrubs a stream of JSONL lines for a trainer, counting per type", async () => {
+  async function* src(): AsyncIterable<string> {
+    yield JSON.stringify({ text: `mail ${CANARIES[1]}` });
+    yield "";
+    yield JSON.stringify({ text: "nothing here" });
+  }
+  const counts: Record<string, number> = {};
+  const out: string[] = [];
+  for await (const l of scrubLines(src(), { format: "jsonl", counts })) out.push(l);
+  assert.equal(out.length, 3);
+  assert.ok(!out[0]!.includes(CANARIES[1]!));
+  assert.equal(counts.EMAIL_ADDRESS, 1);
+});
 
 test("a bad JSONL line fails without quoting its content and leaves no output file", () =>
   withDir(async (dir) => {

@@ -27,5 +27,5 @@ export {
   type TenantPiiPolicy,
 } from "./policy.ts";
 export { guardStream, PiiGuardError, type StreamGuardOptions } from "./stream.ts";
-export { formatOf, scrubFile, scrubText, type ScrubOptions, type ScrubReport } from "./scrub.ts";
+export { formatOf, scrubFile, scrubLines, scrubText, type ScrubOptions, type ScrubReport } from "./scrub.ts";
 export { scoreSpans, type Scores, type Span } from "./score.ts";

@@ -45,6 +45,32 @@ function scrubValue(v: unknown, analyzer: Analyzer, options: AnonymizeOptions, c
   return v;
 }
 
+/**
+ * Scrubs lines on the way into another consumer (a trainer's `--scrub`): .txt lines or JSONL
+ * objects in, scrubbed lines out, one at a time; `counts` collects findings per entity type.
+ */
+export async function* scrubLines(lines: AsyncIterable<string>, options: ScrubOptions & { counts?: Record<string, number> } = {}): AsyncIterable<string> {
+  const format = options.format ?? "txt";
+  const analyzer = options.analyzer ?? new Analyzer();
+  const counts = options.counts ?? {};
+  const opts = { ...options, pseudonyms: options.pseudonyms ?? new PseudonymMap() };
+  let n = 0;
+  for await (const line of lines) {
+    n++;
+    if (format === "txt" || line.trim() === "") {
+      yield format === "txt" ? scrubText(line, analyzer, opts, counts) : line;
+      continue;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch (cause) {
+      throw new CorruptFileError("input", `line ${n} is not valid JSON`, { cause });
+    }
+    yield JSON.stringify(scrubValue(parsed, analyzer, opts, counts));
+  }
+}
+
 /** Streams `input` to `output` with every finding anonymized (default operator: replace). */
 export async function scrubFile(input: string, output: string, options: ScrubOptions = {}): Promise<ScrubReport> {
   const format = options.format ?? formatOf(input);
