@@ -44,8 +44,19 @@ function person(f: Faker): string {
   }
 }
 
+// A made-up brand ("Persolex", "Vantiq"): syllables no lexicon knows, so only context and shape
+// can tell the tagger it is an organisation.
+function brand(f: Faker): string {
+  const syl = ["per", "sint", "van", "tiq", "lo", "rex", "zen", "tra", "mo", "vi", "ka", "sol", "nex", "qua", "dra", "fi", "lux", "ter", "ion", "bo"];
+  const n = f.number.int({ min: 2, max: 3 });
+  const w = Array.from({ length: n }, () => pick(f, syl)).join("");
+  return w[0]!.toUpperCase() + w.slice(1);
+}
+
 function org(f: Faker): string {
-  switch (f.number.int({ min: 0, max: 6 })) {
+  switch (f.number.int({ min: 0, max: 8 })) {
+    case 7: return brand(f);
+    case 8: return `${brand(f)} ${pick(f, ["Inc.", "Ltd", "Group", "Labs", "Systems", "Bank", "Media", "Foods", "Energy", "Capital"])}`;
     case 0: return `${f.person.lastName()} ${pick(f, ["Inc.", "LLC", "Ltd", "GmbH", "Group", "& Sons", "Partners", "Corp."])}`;
     case 1: return `${pick(f, ["Bank of", "University of", "Hospital of"])} ${f.location.city()}`;
     case 2: return `${f.word.adjective()[0]!.toUpperCase()}${f.word.adjective().slice(1)}${pick(f, ["soft", "tech", "ify", "ly", "corp", "works", "net"])}`;
