@@ -6,6 +6,7 @@ import {
   Analyzer,
   DEFAULT_REMOTE_POLICY,
   guardMessages,
+  guardOutput,
   guardStream,
   parseTenantPiiPolicy,
   PiiBlockedError,
@@ -110,6 +111,14 @@ test("fail closed: a guard error ends the stream with an error part and no raw t
   assert.equal(out.length, 1);
   assert.equal(out[0]!.type, "error");
   assert.ok(out[0]!.type === "error" && out[0]!.error instanceof PiiGuardError && !out[0]!.error.message.includes(CANARY.email));
+});
+
+test("guardOutput re-identifies a whole response and throws PiiGuardError when the scan fails", () => {
+  const map = new PseudonymMap();
+  const s = map.surrogate("PERSON", CANARY.name);
+  assert.equal(guardOutput(`Hi ${s}`, { pseudonyms: map, reidentify: true }), `Hi ${CANARY.name}`);
+  const broken = { analyze() { throw new Error("boom"); } } as unknown as Analyzer;
+  assert.throws(() => guardOutput("x", { pseudonyms: map, reidentify: true, analyzer: broken, policy: DEFAULT_REMOTE_POLICY }), PiiGuardError);
 });
 
 test("a runtime error mid-stream is passed on as an error part", async () => {

@@ -26,6 +26,6 @@ export {
   type PolicyAction,
   type TenantPiiPolicy,
 } from "./policy.ts";
-export { guardStream, PiiGuardError, type StreamGuardOptions } from "./stream.ts";
+export { guardOutput, guardStream, PiiGuardError, type StreamGuardOptions } from "./stream.ts";
 export { formatOf, scrubFile, scrubLines, scrubText, type ScrubOptions, type ScrubReport } from "./scrub.ts";
 export { scoreSpans, type Scores, type Span } from "./score.ts";

@@ -73,6 +73,11 @@ function safeCut(buf: string, hold: number, map: PseudonymMap): number {
   return cut;
 }
 
+/** The same guard for a whole (non-streamed) response: output scan, then re-identification. */
+export function guardOutput(text: string, options: StreamGuardOptions): string {
+  return guarded(text, options);
+}
+
 function guarded(text: string, options: StreamGuardOptions): string {
   try {
     return settle(text, options);
