@@ -10,8 +10,8 @@ const hashOf = (s: string) => createHash("sha256").update(s).digest("hex");
 export function audited(ledger: AuditLedger, principal: Principal, resource: string, open: ModelTarget["open"]): ModelTarget["open"] {
   return async (input: GenerationInput, options, caller) => {
     const it = (await open(input, options, caller))[Symbol.asyncIterator]();
-    // Start generating first (the model works on its own thread), then commit the record: the fsync
-    // overlaps with prompt evaluation instead of adding to the time to first token.
+    // Ask for the first part, then commit the record before any part is passed on: no output can
+    // leave without its record on the ledger.
     const first = it.next();
     first.catch(() => undefined);
     const base = { who: principal.id, tenant: principal.tenant, resource };
