@@ -1,5 +1,5 @@
 // Trains the name/place/organisation tagger on generated sentences and writes model/ner-weights.json.
-// Run: node --import tsx src/privacy/pii/train-ner.ts [sentences=24000] [epochs=5] [bags=4]
+// Run: node --import tsx src/privacy/pii/train-ner.ts [sentences=12000] [epochs=8] [bags=4]
 //      ... --heldout   scores a model on unseen templates and unseen names instead (see heldOutScore).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -149,7 +149,7 @@ export function heldOutScore(count: number, epochs: number, bags: number): Retur
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const heldout = process.argv.includes("--heldout");
-  const [count = 24000, epochs = 5, bags = 4] = process.argv.slice(2).filter((a) => !a.startsWith("--")).map(Number);
+  const [count = 12000, epochs = 8, bags = 4] = process.argv.slice(2).filter((a) => !a.startsWith("--")).map(Number);
   if (heldout) {
     const r = heldOutScore(count, epochs, Math.min(bags, 2));
     process.stdout.write(`${JSON.stringify({ overall: r.overall, per_type: r.per_type })}\n`);
