@@ -10,6 +10,9 @@ import { modelsCommands } from "./commands/models.ts";
 import { keysCommands } from "./commands/keys.ts";
 import { auditCommands } from "./commands/audit.ts";
 import { mpcCommands } from "./commands/mpc.ts";
+import { piiAnalyzeCommand } from "./commands/pii-analyze.ts";
+import { piiAnonymizeCommand } from "./commands/pii-anonymize.ts";
+import { dataScrubCommand } from "./commands/data-scrub.ts";
 import { flJoinCommand, flProvisionCommand, flServeCommand, flSimulateCommand } from "./commands/fl.ts";
 import { dpDatasetAddCommand, dpDatasetBudgetCommand, dpDatasetListCommand } from "./commands/dp-dataset.ts";
 import { dpEpsilonCommand } from "./commands/dp-epsilon.ts";
@@ -20,7 +23,8 @@ import { reportError, runCli } from "./run.ts";
 
 const commands = [tokenizerTrainCommand, trainCommand, trainDpCommand, exportCommand, infoCommand, generateCommand, serveCommand, ...modelsCommands, ...keysCommands, ...auditCommands, ...mpcCommands, ...heCommands,
   dpEpsilonCommand, dpNoiseCommand, dpDatasetAddCommand, dpDatasetListCommand, dpDatasetBudgetCommand, dpQueryCommand,
-  flServeCommand, flJoinCommand, flProvisionCommand, flSimulateCommand];
+  flServeCommand, flJoinCommand, flProvisionCommand, flSimulateCommand,
+  piiAnalyzeCommand, piiAnonymizeCommand, dataScrubCommand];
 
 // Last resort: an error that escaped a command still prints as one line (the wasm runtime's own
 // handler would otherwise dump its module source).

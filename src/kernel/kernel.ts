@@ -11,6 +11,10 @@ import type { Caller } from "../scheduler/index.ts";
 import { authorize, SecurityKernel, type Principal } from "../security/index.ts";
 import { DpBudgetStore } from "../privacy/dp/index.ts";
 import { audited } from "./audited.ts";
+import { guarded, guardTexts, type PiiDeps } from "./guarded.ts";
+import { PiiPolicyStore, PiiTenantKeys } from "./pii-policies.ts";
+import { Analyzer, PseudonymVault } from "../privacy/pii/index.ts";
+import { referencedModels } from "../scheduler/index.ts";
 import type { EmbeddingResult, GenerationInput, GenerationOptions, StreamPart } from "../runtime/index.ts";
 import type { KernelConfig } from "./config.ts";
 
@@ -30,7 +34,17 @@ export class Kernel {
     readonly pipelines: PipelineStore,
     readonly security: SecurityKernel,
     readonly dp: DpBudgetStore,
-  ) {}
+    readonly piiPolicies: PiiPolicyStore,
+    readonly vault: PseudonymVault,
+  ) {
+    this.piiKeys = new PiiTenantKeys(db, security.cipher);
+    let analyzer: Analyzer | undefined;
+    this.pii = { analyzer: () => (analyzer ??= new Analyzer()), vault, policy: (tenant) => piiPolicies.get(tenant) };
+  }
+
+  /** The PII guard's parts: one analyzer (built on first use, ~0.5 s), the vault, the tenants' policies. */
+  readonly pii: PiiDeps;
+  readonly piiKeys: PiiTenantKeys;
 
   static async create(config: KernelConfig): Promise<Kernel> {
     mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
@@ -46,7 +60,7 @@ export class Kernel {
         keepAliveMs: config.keepAliveMs,
       });
       const security = SecurityKernel.open({ dataDir: config.dataDir, db, rateLimit: config.rateLimit });
-      const kernel = new Kernel(config, db, registry, scheduler, new PipelineStore(db), security, new DpBudgetStore(db));
+      const kernel = new Kernel(config, db, registry, scheduler, new PipelineStore(db), security, new DpBudgetStore(db), new PiiPolicyStore(db), new PseudonymVault(db, security.cipher));
       await kernel.deploy();
       return kernel;
     } catch (e) {
@@ -102,6 +116,15 @@ export class Kernel {
     };
   }
 
+  /** Whether a reference names a remote model (unknown references count as remote: the strict side). */
+  private isRemote(tenant: string, ref: string): boolean {
+    try {
+      return this.registry.resolve(tenant, ref).format === "remote";
+    } catch {
+      return this.pipelines.get(tenant, ref) === undefined;
+    }
+  }
+
   /** Whether `name` is a model the tenant can see (pipeline names must not shadow one). */
   isModelName(tenant: string, name: string): boolean {
     return this.registry.list(tenant).some((v) => v.name === name);
@@ -123,7 +146,10 @@ export class Kernel {
       authorize(principal, "use", { kind: "pipeline", tenant, id: ref });
       const open: ModelTarget["open"] = (input, options, caller) =>
         openPipeline(pipeline.definition, { input, options, caller, resolve: (r) => this.resolveTarget(principal, r, depth + 1, false) });
-      return { id: ref, open: audit ? audited(this.security.ledger, principal, `pipeline:${ref}`, open) : open };
+      if (!audit) return { id: ref, open };
+      // The guard runs once, at the pipeline; it takes the remote policy if any step may be remote.
+      const remote = referencedModels(pipeline.definition).some((r) => this.isRemote(tenant, r));
+      return { id: ref, open: guarded(this.pii, tenant, { name: ref, remote }, audited(this.security.ledger, principal, `pipeline:${ref}`, open)) };
     }
     const v = this.registry.resolve(tenant, ref);
     // A shared system model is used under the caller's own tenant; the role still decides.
@@ -134,11 +160,12 @@ export class Kernel {
     }
     const loadable = this.loadable(v);
     const open: ModelTarget["open"] = (input, options, caller) => this.scheduler.open(loadable, input, options, caller);
+    const model = { name: v.name, remote: v.format === "remote" };
     return {
       id: ref,
       version: v,
-      open: audit ? audited(this.security.ledger, principal, `model:${v.name}:${v.version}`, open) : open,
-      embed: (texts, caller) => this.scheduler.embed(loadable, texts, caller),
+      open: audit ? guarded(this.pii, tenant, model, audited(this.security.ledger, principal, `model:${v.name}:${v.version}`, open)) : open,
+      embed: (texts, caller) => this.scheduler.embed(loadable, guardTexts(this.pii, tenant, model, texts), caller),
     };
   }
 

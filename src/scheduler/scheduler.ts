@@ -23,6 +23,8 @@ export interface Caller {
   tenant: string;
   /** The request's `user` field (routing rules may look at it). */
   user?: string;
+  /** Conversation id: pseudonyms stay consistent across the requests that share it. */
+  conversation?: string;
   priority?: number;
   signal?: AbortSignal;
 }

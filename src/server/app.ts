@@ -1,5 +1,6 @@
 // The HTTP service: OpenAI-compatible /v1 endpoints and the /v1/os calls, over one kernel.
 import Fastify, { type FastifyInstance } from "fastify";
+import pino from "pino";
 import { InvalidArgumentError, LimitExceededError, LlmosError } from "../errors/index.ts";
 import type { Kernel } from "../kernel/index.ts";
 import { securityHook, securityRoutes } from "../security/index.ts";
@@ -9,6 +10,7 @@ import { generateRoutes } from "./generate.ts";
 import { modelRoutes } from "./os-models.ts";
 import { pipelineRoutes } from "./os-pipelines.ts";
 import { dpRoutes } from "./os-dp.ts";
+import { piiRoutes } from "./os-pii.ts";
 import type { Principal } from "./auth.ts";
 
 export interface ServerOptions {
@@ -17,6 +19,8 @@ export interface ServerOptions {
   bodyLimit?: number;
   /** Serve HTTPS with this certificate and key (PEM). */
   tls?: { cert: string; key: string };
+  /** Access log (JSON lines); default pino on stderr at LLMOS_LOG_LEVEL (info). */
+  log?: pino.Logger;
 }
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
@@ -52,10 +56,17 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     }
   });
 
+  // The access log holds what happened, never what was said: no bodies, no headers, no query strings
+  // (they may carry PII or keys), only the route pattern, status, timing and who asked.
+  const log = opts.log ?? pino({ level: process.env.LLMOS_LOG_LEVEL ?? "info", base: undefined }, pino.destination(2));
+  app.addHook("onResponse", async (req, reply) => {
+    log.info({ req: req.id, method: req.method, route: req.routeOptions.url ?? "(unknown)", status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, principal: req.principal?.id, tenant: req.principal?.tenant }, "request");
+  });
+
   app.setErrorHandler((error, req, reply) => {
     const { status, body } = toOpenAiError(error);
     // Only the error's class and code are logged: messages may echo request content.
-    if (status >= 500) process.stderr.write(`llmos: ${req.method} ${req.url.split("?")[0]} failed: ${(error as Error).name} ${(error as { code?: string }).code ?? ""}\n`);
+    if (status >= 500) log.error({ req: req.id, route: req.routeOptions.url ?? "(unknown)", error: (error as Error).name, code: (error as { code?: string }).code }, "request failed");
     const retry = (error as { data?: { retryAfterSeconds?: unknown } }).data?.retryAfterSeconds;
     if (typeof retry === "number") void reply.header("retry-after", String(retry));
     void reply.status(status).send(body);
@@ -90,5 +101,6 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
   pipelineRoutes(app, kernel);
   securityRoutes(app, kernel.security);
   dpRoutes(app, kernel);
+  piiRoutes(app, kernel);
   return app;
 }

@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ModelTarget } from "../kernel/index.ts";
 import type { ChatMessage, FinishReason, GenerationInput, GenerationOptions, StreamPart, Usage } from "../runtime/index.ts";
 import type { Principal } from "./auth.ts";
+import { InvalidArgumentError } from "../errors/index.ts";
 import { toOpenAiError } from "./errors.ts";
 import { chatRequest, completionRequest, parseBody, type ChatRequest, type CompletionRequest } from "./schemas.ts";
 import { disconnectSignal, openSse } from "./sse.ts";
@@ -101,11 +102,21 @@ async function answer(reply: FastifyReply, target: ModelTarget, stream: AsyncIte
   return reply;
 }
 
+/** `X-LLMOS-Conversation`: requests sharing it keep the same pseudonyms (kept sealed in the vault). */
+function conversationOf(req: FastifyRequest): { conversation?: string } {
+  const h = req.headers["x-llmos-conversation"];
+  if (h === undefined) return {};
+  if (typeof h !== "string" || !/^[A-Za-z0-9._:-]{1,128}$/.test(h)) {
+    throw new InvalidArgumentError("X-LLMOS-Conversation", "must be 1-128 characters of A-Z a-z 0-9 . _ : -");
+  }
+  return { conversation: h };
+}
+
 export function generateRoutes(app: FastifyInstance, deps: GenerateDeps): void {
   const run = async (req: FastifyRequest, reply: FastifyReply, input: GenerationInput, body: CompletionRequest | ChatRequest, shape: Shape, prefix: string) => {
     const target = deps.target(req.principal, body.model);
     const signal = disconnectSignal(reply);
-    const stream = await target.open(input, options(body, signal), { tenant: req.principal.tenant, signal, ...(body.user ? { user: body.user } : {}) });
+    const stream = await target.open(input, options(body, signal), { tenant: req.principal.tenant, signal, ...(body.user ? { user: body.user } : {}), ...conversationOf(req) });
     return answer(reply, target, stream, shape, body.stream === true, body.stream_options?.include_usage === true, prefix);
   };
   app.post("/v1/completions", async (req, reply) => {

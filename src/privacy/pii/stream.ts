@@ -127,5 +127,9 @@ export async function* guardStream(source: AsyncIterable<StreamPart>, options: S
     // Fail closed: the unchecked buffer is dropped and the consumer sees an error part.
     await it.return?.();
     yield { type: "error", error: error instanceof PiiGuardError ? error : new PiiGuardError(error) };
+  } finally {
+    // A consumer that stops early (a client gone, a pipeline done) ends the source too, which frees
+    // the model's slot.
+    await it.return?.();
   }
 }
