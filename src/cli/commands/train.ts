@@ -1,5 +1,8 @@
 // `llmos train`: trains a Llama-architecture model with the native engine and writes checkpoints.
+import { mkdir } from "node:fs/promises";
+import { basename, join } from "node:path";
 import { InvalidArgumentError } from "../../errors/index.ts";
+import { Analyzer, scrubFile } from "../../privacy/pii/index.ts";
 import { progressReporter, train, type TrainOptions } from "../../engine/train/index.ts";
 import { intFlag, numberFlag, parseFlags } from "../args.ts";
 import type { Command } from "../command.ts";
@@ -35,6 +38,7 @@ const OPTIONS = {
   "vocab-size": { type: "string" },
   resume: { type: "boolean" },
   samples: { type: "boolean" },
+  scrub: { type: "boolean" },
   json: { type: "boolean" },
 } as const;
 
@@ -56,7 +60,27 @@ function attachNegativeNumbers(argv: string[]): string[] {
   return out;
 }
 
-function parseTrainArgs(argv: string[]): { options: TrainOptions; json: boolean } {
+/**
+ * --scrub: each corpus file goes through the PII guard (streaming, constant memory) into
+ * <out>/scrubbed/ first, and training reads only the scrubbed copies.
+ */
+async function scrubCorpus(options: TrainOptions, ctx: { stderr: NodeJS.WritableStream }): Promise<void> {
+  if (!options.data?.length) return;
+  const dir = join(options.out, "scrubbed");
+  await mkdir(dir, { recursive: true });
+  const analyzer = new Analyzer();
+  const scrubbed: string[] = [];
+  for (const [i, file] of options.data.entries()) {
+    const out = join(dir, `${i}-${basename(file)}`);
+    const report = await scrubFile(file, out, { analyzer, operators: { DEFAULT: { type: "replace" } } });
+    const found = Object.entries(report.entities).map(([t, n]) => `${n} ${t}`).join(", ") || "none";
+    ctx.stderr.write(`scrubbed ${basename(file)}: ${found}\n`);
+    scrubbed.push(out);
+  }
+  options.data = scrubbed;
+}
+
+function parseTrainArgs(argv: string[]): { options: TrainOptions; json: boolean; scrub: boolean } {
   const { values: v, positionals } = parseFlags(attachNegativeNumbers(argv), OPTIONS);
   const data = [...(v.data ?? []), ...positionals];
   if (!v.out) throw new InvalidArgumentError("--out", "give the output directory for checkpoints");
@@ -87,7 +111,7 @@ function parseTrainArgs(argv: string[]): { options: TrainOptions; json: boolean 
   if (!options.resume && !options.config) throw new InvalidArgumentError("--config", "give a preset (tiny, default) or a config .json file");
   // Leave unset options out entirely: on --resume only the flags actually given are compared.
   for (const k of Object.keys(options) as (keyof TrainOptions)[]) if (options[k] === undefined) delete options[k];
-  return { options, json: v.json ?? false };
+  return { options, json: v.json ?? false, scrub: v.scrub ?? false };
 }
 
 /** Re-labels a trainer validation error with the flag the user typed. */
@@ -111,12 +135,14 @@ export const trainCommand: Command = {
     "  Without --tokenizer a BPE tokenizer is trained on the data (512 tokens for tiny, 4096 otherwise).",
     "  --resume continues from <dir>/latest with the checkpoint's settings (--max-steps may be raised).",
     "  --json writes newline-delimited JSON events (step, eval, checkpoint, done) on stdout.",
+    "  --scrub passes every corpus file through the PII guard first (scrubbed copies in <dir>/scrubbed/).",
     "  --dp trains with differential privacy (DP-SGD / DP-AdamW): see 'llmos help train-dp'.",
   ].join("\n"),
   async run(argv, ctx) {
     // Differentially private training has its own flags and trainer; `llmos train --dp` is the same command.
     if (argv.includes("--dp")) return trainDpCommand.run(argv, ctx);
-    const { options, json } = parseTrainArgs(argv);
+    const { options, json, scrub } = parseTrainArgs(argv);
+    if (scrub) await scrubCorpus(options, ctx);
     const reporter = progressReporter({ json, stdout: ctx.stdout, stderr: ctx.stderr });
     let result;
     try {
