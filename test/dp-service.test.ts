@@ -82,3 +82,24 @@ test("every release is on the audit ledger with its ε, and the ledger verifies"
   assert.ok(events.some((e) => e.action === "contract.check" && e.decision === "deny" && e.clause === "epsilonPerRelease"));
   assert.equal((await runLlmos(["audit", "verify", "--data-dir", data])).code, 0);
 });
+
+test("the dataset is sealed at rest; a flipped bit is an integrity error and spends nothing", async () => {
+  const { readFileSync, writeFileSync: write } = await import("node:fs");
+  const sealed = join(data, "datasets", "clinic", "visits.csv.sealed");
+  const bytes = readFileSync(sealed);
+  assert.ok(!bytes.toString("latin1").includes("patient,age,ward"), "the stored copy is plaintext");
+  const before = ((await (await call(analyst, "GET", "/v1/os/dp/datasets/visits/budget")).json()) as { epsilon_spent: number }).epsilon_spent;
+  const flipped = Buffer.from(bytes);
+  flipped[flipped.length - 40]! ^= 0x01;
+  write(sealed, flipped);
+  try {
+    // Past the contract's per-release limit would be refused first; 0.1 is within it.
+    const r = await call(analyst, "POST", "/v1/os/dp/query", { dataset: "visits", query: { type: "count", epsilon: 0.1 } });
+    assert.ok(r.status === 422 || r.status === 403, `status ${r.status}`);
+    if (r.status === 422) assert.match(((await r.json()) as { error: { message: string } }).error.message, /integrity|authenticat|tamper|corrupt/i);
+    const after = ((await (await call(analyst, "GET", "/v1/os/dp/datasets/visits/budget")).json()) as { epsilon_spent: number }).epsilon_spent;
+    assert.equal(after, before);
+  } finally {
+    write(sealed, bytes);
+  }
+});

@@ -5,7 +5,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { Kernel } from "../kernel/index.ts";
 import { parseDpQuery, runDpQuery } from "../privacy/dp/index.ts";
-import { authorize } from "../security/index.ts";
+import { authorize, textReader } from "../security/index.ts";
 import { parseBody } from "./schemas.ts";
 
 const queryBody = z.object({ dataset: z.string().min(1).max(64), query: z.unknown() }).strict();
@@ -36,7 +36,7 @@ export function dpRoutes(app: FastifyInstance, kernel: Kernel): void {
       // A DP release leaves only noisy aggregates: the strongest handling short of redaction.
       security.contracts.enforce(resource, { principal: req.principal, purpose: "dp-analytics", piiPolicy: "anonymize", epsilon: q.epsilon, epsilonSpent: dp.budget(tenant, body.dataset).epsilon_spent });
     }
-    const result = runDpQuery(dp, { tenant, dataset: body.dataset, user: req.principal.id, query: body.query });
+    const result = runDpQuery(dp, { tenant, dataset: body.dataset, user: req.principal.id, query: body.query, readText: textReader(security.cipher) });
     security.ledger.append({
       who: req.principal.id, action: "dp.release", resource: `dataset:${body.dataset}`, tenant, decision: "allow",
       epsilon: result.epsilon_spent, outputHash: createHash("sha256").update(JSON.stringify(result.answers)).digest("hex"),

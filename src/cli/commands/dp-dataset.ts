@@ -1,8 +1,9 @@
 // `llmos dp dataset add|list|budget`: register a CSV/JSONL dataset with a privacy budget, list them,
 // and show what is spent and left. Database: <data-dir>/llmos.db (subsystem "dp").
-import { readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { userInfo } from "node:os";
-import { extname, join, resolve } from "node:path";
+import { dirname, extname, join, resolve } from "node:path";
+import { SEALED_SUFFIX, withKernel, writeSealedFile } from "../../security/index.ts";
 import { InvalidArgumentError } from "../../errors/index.ts";
 import { checkSchema, DpBudgetStore, inferSchema, loadTable, type ColumnSpec, type ColumnType } from "../../privacy/dp/index.ts";
 import { dataDirFrom, numberFlag, parseFlags } from "../args.ts";
@@ -64,6 +65,7 @@ export const dpDatasetAddCommand: Command = {
     "       [--privacy-unit COLUMN] [--owner NAME] [--format csv|jsonl] [--tenant T] [--data-dir D] [--json]",
     "  types: number, integer, string, boolean (guessed from the first 1000 rows without --schema)",
     "  --privacy-unit: the user-id column (default: each row is a unit)",
+    "  The file is copied into the data directory sealed at rest (AES-256-GCM); --in-place registers it where it is instead.",
     DIR_USAGE,
   ].join("\n"),
   async run(argv, ctx) {
@@ -76,6 +78,7 @@ export const dpDatasetAddCommand: Command = {
       "privacy-unit": { type: "string" },
       owner: { type: "string" },
       format: { type: "string" },
+      "in-place": { type: "boolean" },
     });
     if (positionals.length !== 1) throw new InvalidArgumentError("file", "give exactly one CSV or JSONL file");
     if (!values.id) throw new InvalidArgumentError("--id", "is required");
@@ -89,8 +92,19 @@ export const dpDatasetAddCommand: Command = {
     const unit = values["privacy-unit"] ?? null;
     if (unit !== null && !schema.some((c) => c.name === unit)) throw new InvalidArgumentError("--privacy-unit", `column '${unit}' is not in the schema`);
     const table = loadTable(source, format, schema); // validates header, types and NaN before registering
-    const d = withDpStore(dpDataDir(values["data-dir"]), (s) =>
-      s.registerDataset({ tenant: values.tenant, id: values.id!, owner: values.owner ?? localUser(), source, format, schema, privacyUnit: unit, epsilonTotal: epsilon, deltaTotal: delta }),
+    const dataDir = dpDataDir(values["data-dir"]);
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(values.tenant)) throw new InvalidArgumentError("--tenant", "must be 1-64 letters, digits, '_', '.', '-'");
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(values.id)) throw new InvalidArgumentError("--id", "must be 1-64 letters, digits, '_', '.', '-'");
+    // Default: a copy sealed at rest (AES-256-GCM envelope) in the data directory; --in-place keeps using the file where it is.
+    let stored = source;
+    if (!values["in-place"]) {
+      stored = join(dataDir, "datasets", values.tenant, `${values.id}.${format}${SEALED_SUFFIX}`);
+      if (existsSync(stored)) throw new InvalidArgumentError("--id", `a dataset '${values.id}' is already stored for this tenant`);
+      mkdirSync(dirname(stored), { recursive: true, mode: 0o700 });
+      await withKernel(dataDir, (k) => writeSealedFile(k.cipher, stored, readFileSync(source)));
+    }
+    const d = withDpStore(dataDir, (s) =>
+      s.registerDataset({ tenant: values.tenant, id: values.id!, owner: values.owner ?? localUser(), source: stored, format, schema, privacyUnit: unit, epsilonTotal: epsilon, deltaTotal: delta }),
     );
     if (values.json) ctx.stdout.write(`${JSON.stringify({ ...d, rows: table.rowCount })}\n`);
     else ctx.stdout.write(`registered dataset '${d.id}' (${table.rowCount} rows, ${schema.length} columns) with budget ε=${d.epsilonTotal}, δ=${d.deltaTotal}\n`);

@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { InvalidArgumentError } from "../../errors/index.ts";
 import { runDpQuery } from "../../privacy/dp/index.ts";
+import { localOperator, textReader, withKernel } from "../../security/index.ts";
 import { parseFlags } from "../args.ts";
 import type { Command } from "../command.ts";
 import { DP_COMMON_FLAGS, dpDataDir, localUser, withDpStore } from "./dp-dataset.ts";
@@ -23,7 +24,16 @@ export const dpQueryCommand: Command = {
     } catch (cause) {
       throw new InvalidArgumentError("--query", `'${values.query}' is not a readable JSON file`, { cause });
     }
-    const result = withDpStore(dpDataDir(values["data-dir"]), (s) => runDpQuery(s, { tenant: values.tenant, dataset: values.dataset!, user: values.user ?? localUser(), query }));
+    const dataDir = dpDataDir(values["data-dir"]);
+    // The security kernel opens datasets sealed at rest and records the release on the audit ledger.
+    const result = await withKernel(dataDir, (k) => {
+      const r = withDpStore(dataDir, (s) => runDpQuery(s, { tenant: values.tenant, dataset: values.dataset!, user: values.user ?? localUser(), query, readText: textReader(k.cipher) }));
+      k.ledger.append({
+        who: localOperator().id, action: "dp.release", resource: `dataset:${values.dataset}`, tenant: values.tenant, decision: "allow",
+        epsilon: r.epsilon_spent, detail: { release: r.release_id, type: r.type, delta: r.delta_spent },
+      });
+      return r;
+    });
     if (values.json) {
       ctx.stdout.write(`${JSON.stringify(result)}\n`);
       return 0;

@@ -16,6 +16,8 @@ export interface DpQueryRequest {
   /** Noise source; default a fresh CSPRNG stream. A seeded source is refused unless allowSeededForTests. */
   rng?: RandomSource;
   allowSeededForTests?: boolean;
+  /** Reads a dataset file that is not plain text on disk (sealed at rest). */
+  readText?: (path: string) => string;
 }
 
 export interface DpQueryResult {
@@ -39,7 +41,7 @@ export function runDpQuery(store: DpBudgetStore, req: DpQueryRequest): DpQueryRe
   const ds = store.getDataset(req.tenant, req.dataset);
   const query = parseDpQuery(req.query, ds.schema);
   // Loading validates the data (NaN, types) before anything is spent.
-  const table = loadTable(ds.source, ds.format, ds.schema);
+  const table = loadTable(ds.source, ds.format, ds.schema, req.readText);
   const mechanism = query.type === "quantile" ? "exponential" : query.mechanism === "gaussian" ? "discrete_gaussian" : "discrete_laplace";
   const debit = store.debit(req.tenant, req.dataset, { epsilon: query.epsilon, delta: query.delta }, { user: req.user, mechanism, query });
   const answers = executeQuery(query, table, ds.privacyUnit, rng);

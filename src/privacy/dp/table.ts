@@ -140,7 +140,11 @@ export function tableFromJsonl(text: string, schema: ColumnSpec[], file = "jsonl
 const cache = new Map<string, { mtimeMs: number; size: number; table: Table }>();
 
 /** Loads (and caches by path, size and mtime) a dataset file. */
-export function loadTable(path: string, format: "csv" | "jsonl", schema: ColumnSpec[]): Table {
+/**
+ * Loads (and caches, by path, mtime and size) a dataset file. `readText` opens files that are not
+ * plain text on disk, such as datasets sealed at rest.
+ */
+export function loadTable(path: string, format: "csv" | "jsonl", schema: ColumnSpec[], readText: (path: string) => string = (p) => readFileSync(p, "utf8")): Table {
   let st;
   try {
     st = statSync(path);
@@ -150,7 +154,7 @@ export function loadTable(path: string, format: "csv" | "jsonl", schema: ColumnS
   const key = `${format}:${path}:${JSON.stringify(schema)}`;
   const hit = cache.get(key);
   if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.table;
-  const text = readFileSync(path, "utf8");
+  const text = readText(path);
   const table = format === "csv" ? tableFromCsv(text, schema, path) : tableFromJsonl(text, schema, path);
   cache.set(key, { mtimeMs: st.mtimeMs, size: st.size, table });
   return table;
