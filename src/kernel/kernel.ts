@@ -8,7 +8,7 @@ import { LlamaCppModel, NativeModel, RemoteModel } from "../runtime/index.ts";
 import { openPipeline, PipelineStore, Scheduler, type Loadable } from "../scheduler/index.ts";
 import { BlobStore, openDatabase, sha256File, type Db } from "../store/index.ts";
 import type { Caller } from "../scheduler/index.ts";
-import { authorize, SecurityKernel, type Principal } from "../security/index.ts";
+import { authorize, checkpointSealer, SecurityKernel, type Principal } from "../security/index.ts";
 import { DpBudgetStore } from "../privacy/dp/index.ts";
 import { audited } from "./audited.ts";
 import { guarded, guardTexts, type PiiDeps } from "./guarded.ts";
@@ -112,7 +112,7 @@ export class Kernel {
     return {
       key: `native:${v.source}`,
       bytes: Math.ceil((v.parameters ?? 0) * 4 * 1.5) + 64 * 1024 * 1024,
-      load: () => NativeModel.load(v.source!),
+      load: () => NativeModel.load(v.source!, checkpointSealer(this.security.cipher)),
     };
   }
 

@@ -5,6 +5,7 @@ import { InvalidArgumentError } from "../../errors/index.ts";
 import type { GgufTensorType } from "../../engine/gguf/index.ts";
 import { exportDpGguf, exportDpLoraGguf, trainDp, type DpTrainOptions } from "../../learning/dp/index.ts";
 import type { AccountantName } from "../../privacy/dp/index.ts";
+import { checkpointSealer, withKernel } from "../../security/index.ts";
 import { intFlag, numberFlag, parseFlags } from "../args.ts";
 import type { Command } from "../command.ts";
 import { dpDataDir, localUser } from "./dp-dataset.ts";
@@ -37,6 +38,7 @@ const OPTIONS = {
   tenant: { type: "string" },
   "data-dir": { type: "string" },
   scrub: { type: "boolean" },
+  private: { type: "boolean" },
   "lora-rank": { type: "string" },
   "lora-alpha": { type: "string" },
   export: { type: "string" },
@@ -110,6 +112,12 @@ export function parseTrainDpArgs(argv: string[], env: NodeJS.ProcessEnv = proces
   return { options, json: v.json ?? false, ...(v.export !== undefined ? { exportTo: v.export } : {}), ...(v["export-lora"] !== undefined ? { exportLora: v["export-lora"] } : {}), exportType };
 }
 
+/** The --data-dir value (already validated by the flag parser), whose master key seals a private checkpoint. */
+function dataDirArg(argv: string[]): string | undefined {
+  const i = argv.indexOf("--data-dir");
+  return i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith("--data-dir="))?.slice("--data-dir=".length);
+}
+
 export const trainDpCommand: Command = {
   path: ["train-dp"],
   summary: "Train or fine-tune a model with differential privacy (DP-SGD / DP-AdamW, per-example clipping, calibrated noise)",
@@ -124,6 +132,7 @@ export const trainDpCommand: Command = {
     "  merged; --export-lora writes them as a GGUF LoRA adapter that llama.cpp applies on the base model.",
     "  With --epsilon alone, σ is calibrated so --max-steps steps spend at most ε; with both, training stops",
     "  before ε would be exceeded. --dataset debits the spend from that dataset's budget before training.",
+    "  --private seals the checkpoint's tensors at rest (AES-256-GCM, the --data-dir master key); export and serving open them.",
     "  --scrub passes the corpus through the PII guard first. model-card.json is written next to the checkpoint",
     "  (and next to the GGUF with --export). The guarantee is per training sequence of --seq-len + 1 tokens.",
   ].join("\n"),
@@ -133,8 +142,18 @@ export const trainDpCommand: Command = {
       if (json) ctx.stdout.write(`${JSON.stringify({ type: "step", ...s })}\n`);
       else if (s.step % 10 === 0 || s.step === s.totalSteps) ctx.stderr.write(`step ${s.step}/${s.totalSteps} loss ${Number.isNaN(s.loss) ? "-" : s.loss.toFixed(4)} batch ${s.batchSize}\n`);
     };
-    const r = await trainDp(options);
-    const exported = exportTo ? await exportDpGguf(r.checkpoint, exportTo, exportType) : undefined;
+    // --private: the checkpoint's tensors are sealed at rest under the data directory's master key.
+    const isPrivate = argv.includes("--private");
+    const { r, exported } = isPrivate
+      ? await withKernel(dpDataDir(dataDirArg(argv)), async (k) => {
+        options.sealer = checkpointSealer(k.cipher);
+        const r = await trainDp(options);
+        return { r, exported: exportTo ? await exportDpGguf(r.checkpoint, exportTo, exportType, "llmos-dp", options.sealer) : undefined };
+      })
+      : await (async () => {
+        const r = await trainDp(options);
+        return { r, exported: exportTo ? await exportDpGguf(r.checkpoint, exportTo, exportType) : undefined };
+      })();
     const adapter = exportLora ? await exportDpLoraGguf(r.checkpoint, exportLora) : undefined;
     const summary = {
       type: "done", steps: r.steps, epsilon: r.epsilon, delta: r.plan.delta, accountant: r.plan.accountant, noise_multiplier: r.plan.noiseMultiplier,

@@ -2,11 +2,11 @@
 // tokenizer and loop state. Written to a temporary directory, fsynced, then renamed into place and
 // published through <out>/latest, so a crash at any moment leaves the previous checkpoint intact.
 import { mkdir, readdir, readFile, rename, rm, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { CorruptFileError, InvalidArgumentError, NotFoundError, isLlmosError } from "../../errors/index.ts";
 import { validateConfig, tensorShapes, type LlamaConfig } from "../model/config.ts";
 import { BpeTokenizer } from "../tokenizer/index.ts";
-import { float32Tensors, readSafetensors, writeSafetensors, type SafeTensor } from "../safetensors/index.ts";
+import { decodeSafetensors, encodeSafetensors, float32Tensors, readSafetensors, writeSafetensors, type SafeTensor, type SafetensorsFile } from "../safetensors/index.ts";
 import { syncDirectory, writeFileSynced } from "../../store/index.ts";
 import type { DataOrderState } from "./data.ts";
 import type { ResolvedTrainOptions } from "./options.ts";
@@ -31,6 +31,37 @@ export interface TrainState {
 export interface CheckpointConfig {
   model: LlamaConfig;
   training: ResolvedTrainOptions;
+}
+
+/**
+ * Seals the tensor files of a private checkpoint at rest (the security kernel's envelope cipher
+ * implements it). `name` ("step-00000042/model.safetensors") is bound to the sealed bytes, so a file
+ * moved to another step or swapped with another file does not open.
+ */
+export interface CheckpointSealer {
+  seal(plain: Uint8Array, name: string): Uint8Array;
+  open(sealed: Uint8Array, name: string): Uint8Array;
+}
+
+export const SEALED = ".sealed";
+
+async function writeTensors(dir: string, file: string, tensors: Map<string, SafeTensor>, meta: Record<string, string>, stepName: string, sealer?: CheckpointSealer): Promise<void> {
+  if (!sealer) return writeSafetensors(join(dir, file), tensors, meta);
+  await writeFileSynced(join(dir, file + SEALED), sealer.seal(encodeSafetensors(tensors, meta), `${stepName}/${file}`));
+}
+
+async function readTensors(dir: string, file: string, sealer?: CheckpointSealer): Promise<SafetensorsFile> {
+  const plain = join(dir, file);
+  const sealed = plain + SEALED;
+  if (!(await exists(sealed))) return readSafetensors(plain);
+  if (!sealer) throw new CorruptFileError(sealed, "is sealed (a private checkpoint); open it through llmos with the master key of its data directory (--data-dir)");
+  const bytes = sealer.open(new Uint8Array(await readFile(sealed)), `${basename(dir)}/${file}`);
+  return decodeSafetensors(bytes, sealed);
+}
+
+/** Whether a step directory holds sealed (private) tensors. */
+export async function isSealedCheckpoint(dirOrOut: string): Promise<boolean> {
+  return exists(join(await resolveCheckpointDir(dirOrOut), "model.safetensors" + SEALED));
 }
 
 export interface CheckpointData extends CheckpointConfig {
@@ -70,7 +101,7 @@ export async function hasCheckpoint(out: string): Promise<boolean> {
 }
 
 /** Writes one checkpoint atomically, publishes it as latest, prunes old ones; returns its directory. */
-export async function saveCheckpoint(out: string, c: CheckpointData): Promise<string> {
+export async function saveCheckpoint(out: string, c: CheckpointData, sealer?: CheckpointSealer): Promise<string> {
   const root = join(out, "checkpoints");
   await mkdir(root, { recursive: true });
   const name = stepDirName(c.state.step);
@@ -89,8 +120,8 @@ export async function saveCheckpoint(out: string, c: CheckpointData): Promise<st
   for (const [key, t] of c.optimizer) moments.set(key, { dtype: "F32", shape: t.shape, data: t.data });
 
   const meta = { format: "llmos-checkpoint", step: String(c.state.step) };
-  await writeSafetensors(join(tmp, "model.safetensors"), weights, meta);
-  await writeSafetensors(join(tmp, "optimizer.safetensors"), moments, meta);
+  await writeTensors(tmp, "model.safetensors", weights, meta, name, sealer);
+  await writeTensors(tmp, "optimizer.safetensors", moments, meta, name, sealer);
   await writeFileSynced(join(tmp, "config.json"), `${JSON.stringify({ model: c.model, training: c.training }, null, 2)}\n`);
   await writeFileSynced(join(tmp, "tokenizer.json"), JSON.stringify(c.tokenizer.toJSON()));
   await writeFileSynced(join(tmp, "state.json"), `${JSON.stringify({ format: STATE_FORMAT, ...c.state }, null, 2)}\n`);
@@ -205,14 +236,14 @@ function parseConfig(raw: unknown, path: string): CheckpointConfig {
  * Reads a checkpoint: `dirOrOut` is a training output directory (its latest checkpoint is used) or
  * one step directory. Every file is validated; defects raise CorruptFileError naming the file.
  */
-export async function loadCheckpoint(dirOrOut: string): Promise<LoadedCheckpoint> {
+export async function loadCheckpoint(dirOrOut: string, sealer?: CheckpointSealer): Promise<LoadedCheckpoint> {
   const dir = await resolveCheckpointDir(dirOrOut);
   const configPath = join(dir, "config.json");
   const { model, training } = parseConfig(await readJson(configPath), configPath);
   const statePath = join(dir, "state.json");
   const state = parseState(await readJson(statePath), statePath);
   const weightsPath = join(dir, "model.safetensors");
-  const weights = float32Tensors(await readSafetensors(weightsPath), weightsPath, tensorShapes(model));
+  const weights = float32Tensors(await readTensors(dir, "model.safetensors", sealer), weightsPath, tensorShapes(model));
   const tokPath = join(dir, "tokenizer.json");
   const tokJson = await readJson(tokPath);
   let tokenizer: BpeTokenizer;
@@ -229,14 +260,14 @@ export async function loadCheckpoint(dirOrOut: string): Promise<LoadedCheckpoint
 }
 
 /** The AdamW moments of a step directory, checked against the model's tensor shapes. */
-export async function loadOptimizerState(dir: string, model: LlamaConfig): Promise<Map<string, Float32Array>> {
+export async function loadOptimizerState(dir: string, model: LlamaConfig, sealer?: CheckpointSealer): Promise<Map<string, Float32Array>> {
   const path = join(dir, "optimizer.safetensors");
   const expected = new Map<string, number[]>();
   for (const [name, shape] of tensorShapes(model)) {
     expected.set(`m.${name}`, shape);
     expected.set(`v.${name}`, shape);
   }
-  return float32Tensors(await readSafetensors(path), path, expected);
+  return float32Tensors(await readTensors(dir, "optimizer.safetensors", sealer), path, expected);
 }
 
 /** Refuses to start a fresh run over an output directory that already holds checkpoints. */

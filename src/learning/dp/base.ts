@@ -6,7 +6,7 @@ import { InvalidArgumentError } from "../../errors/index.ts";
 import { loadLlamaGguf } from "../../engine/gguf/index.ts";
 import { resolvePreset, validateConfig, type LlamaConfig } from "../../engine/model/index.ts";
 import { BpeTokenizer } from "../../engine/tokenizer/index.ts";
-import { loadCheckpoint } from "../../engine/train/index.ts";
+import { loadCheckpoint, type CheckpointSealer } from "../../engine/train/index.ts";
 import { readFile } from "node:fs/promises";
 
 export interface BaseModel {
@@ -18,7 +18,7 @@ export interface BaseModel {
   from: string | null;
 }
 
-export async function loadBase(o: { from?: string; config?: string; tokenizer?: string }): Promise<BaseModel> {
+export async function loadBase(o: { from?: string; config?: string; tokenizer?: string; sealer?: CheckpointSealer }): Promise<BaseModel> {
   if (o.from) {
     if (o.config) throw new InvalidArgumentError("--config", "does not apply with --from (the base model fixes the architecture)");
     if (/\.gguf$/i.test(o.from)) {
@@ -26,7 +26,7 @@ export async function loadBase(o: { from?: string; config?: string; tokenizer?: 
       const tokenizer = BpeTokenizer.fromJSON({ type: "byte-bpe", version: 1, pre: g.vocab.pre, tokens: g.vocab.tokens, merges: g.vocab.merges, special: { "<|endoftext|>": g.vocab.eosId } });
       return { config: g.config, weights: g.weights, tokenizer, from: o.from };
     }
-    const ck = await loadCheckpoint(o.from);
+    const ck = await loadCheckpoint(o.from, o.sealer);
     return { config: ck.config, weights: ck.weights, tokenizer: ck.tokenizer, from: ck.dir };
   }
   if (!o.config) throw new InvalidArgumentError("--config", "give a preset (tiny, default) or a config .json file, or --from an existing model");

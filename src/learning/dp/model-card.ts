@@ -4,7 +4,7 @@
 import { copyFile, mkdir } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { exportLlamaGguf, type GgufTensorType } from "../../engine/gguf/index.ts";
-import { loadCheckpoint, resolveCheckpointDir } from "../../engine/train/index.ts";
+import { loadCheckpoint, resolveCheckpointDir, type CheckpointSealer } from "../../engine/train/index.ts";
 import { exportLoraGguf, loadLora } from "./lora-gguf.ts";
 import { writeFileAtomic } from "../../store/index.ts";
 import type { PrivacyPlan } from "./privacy.ts";
@@ -55,8 +55,8 @@ export async function writeModelCard(dir: string, card: ModelCard): Promise<stri
 }
 
 /** Exports a DP checkpoint as GGUF and copies its model card next to the GGUF file. */
-export async function exportDpGguf(checkpoint: string, ggufPath: string, type: GgufTensorType = "f16", name = "llmos-dp"): Promise<{ gguf: string; card: string }> {
-  const ck = await loadCheckpoint(checkpoint);
+export async function exportDpGguf(checkpoint: string, ggufPath: string, type: GgufTensorType = "f16", name = "llmos-dp", sealer?: CheckpointSealer): Promise<{ gguf: string; card: string }> {
+  const ck = await loadCheckpoint(checkpoint, sealer);
   await mkdir(dirname(resolve(ggufPath)), { recursive: true });
   await exportLlamaGguf({ path: ggufPath, config: ck.config, weights: ck.weights, vocab: ck.tokenizer, type, name });
   const card = join(dirname(resolve(ggufPath)), MODEL_CARD);

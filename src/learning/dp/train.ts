@@ -8,7 +8,7 @@ import { basename, join, resolve } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { InvalidArgumentError, LlmosError } from "../../errors/index.ts";
 import { evaluateLoss, initBackend, LlamaModel } from "../../engine/model/index.ts";
-import { DataOrder, corpusFingerprint, hasCheckpoint, learningRate, packSequences, readDocuments, saveCheckpoint, splitSequences, tokenizeDocuments, type ResolvedTrainOptions } from "../../engine/train/index.ts";
+import { DataOrder, corpusFingerprint, hasCheckpoint, learningRate, packSequences, readDocuments, saveCheckpoint, splitSequences, tokenizeDocuments, type CheckpointSealer, type ResolvedTrainOptions } from "../../engine/train/index.ts";
 import { assertReleaseRng, DpBudgetStore, RandomSource, RdpAccountant, type AccountantName } from "../../privacy/dp/index.ts";
 import { scrubFile } from "../../privacy/pii/index.ts";
 import { loadBase } from "./base.ts";
@@ -23,6 +23,8 @@ import { saveLora } from "./lora-gguf.ts";
 import { KEEP_BYTES } from "./norms.ts";
 
 export interface DpTrainOptions {
+  /** Seals the checkpoint's tensors at rest (a private checkpoint); also opens a sealed --from base. */
+  sealer?: CheckpointSealer;
   data: string[];
   out: string;
   /** Preset or config file for a fresh model (needs `tokenizer`). */
@@ -204,7 +206,7 @@ async function run(o: DpTrainOptions): Promise<DpTrainResult> {
     const checkpoint = await saveCheckpoint(out, {
       model: base.config, training, weights, optimizer: adapters ? new Map() : optimizer.stateArrays(), tokenizer: base.tokenizer,
       state: { step, tokensSeen: 0, dataOrder: DataOrder.start(n, seed).state(), lastTrainLoss: trainLoss, lastValLoss: ev.loss, corpus },
-    });
+    }, o.sealer);
     const card: ModelCard = {
       format: "llmos-model-card/1", created: new Date().toISOString(), architecture: "llama", base: base.from,
       privacy: privacySection(plan, step, epsilon, seqLen, o.epsilon),

@@ -1,7 +1,7 @@
 // The native engine as a runtime: serves a training checkpoint (not yet exported to GGUF) with the
 // engine's own KV-cached decoding, one token per event-loop turn so aborts and other requests interleave.
 import { LlamaModel, Prng, initBackend, sampleToken } from "../../engine/model/index.ts";
-import { loadCheckpoint } from "../../engine/train/index.ts";
+import { loadCheckpoint, type CheckpointSealer } from "../../engine/train/index.ts";
 import type { BpeTokenizer } from "../../engine/tokenizer/index.ts";
 import { LimitExceededError, LlmosError } from "../../errors/index.ts";
 import { renderChatPrompt, withChatStops } from "../chat.ts";
@@ -24,9 +24,9 @@ export class NativeModel implements ModelRuntime {
     private readonly tokenizer: BpeTokenizer,
   ) {}
 
-  static async load(dir: string): Promise<NativeModel> {
+  static async load(dir: string, sealer?: CheckpointSealer): Promise<NativeModel> {
     await initBackend();
-    const ckpt = await loadCheckpoint(dir);
+    const ckpt = await loadCheckpoint(dir, sealer);
     return new NativeModel(dir, LlamaModel.fromWeights(ckpt.config, ckpt.weights), ckpt.tokenizer);
   }
 

@@ -24,6 +24,14 @@ export function isSealedPath(path: string): boolean {
   return path.endsWith(SEALED_SUFFIX);
 }
 
+/** The envelope cipher as the engine's checkpoint sealer (private checkpoints' tensor files). */
+export function checkpointSealer(cipher: EnvelopeCipher): { seal(plain: Uint8Array, name: string): Uint8Array; open(sealed: Uint8Array, name: string): Uint8Array } {
+  return {
+    seal: (plain, name) => cipher.seal(plain, `checkpoint:${name}`),
+    open: (sealed, name) => cipher.open(sealed, `checkpoint:${name}`),
+  };
+}
+
 /** Reads dataset text whether it is sealed (by its suffix) or plain on disk. */
 export function textReader(cipher: EnvelopeCipher): (path: string) => string {
   return (path) => (isSealedPath(path) ? Buffer.from(readSealedFile(cipher, path)).toString("utf8") : readFileSync(path, "utf8"));
