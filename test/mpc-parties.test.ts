@@ -4,6 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
+import { SecurityKernel, verifyLedger } from "../src/security/index.ts";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -32,7 +33,7 @@ async function runParties(jobs: unknown[], inputs: (unknown | undefined)[]) {
   const procs = jobs.map((job, id) => {
     const jobFile = join(dir, `job-${id}-${Date.now()}.json`);
     writeFileSync(jobFile, JSON.stringify(job));
-    const args = ["mpc", "party", "--id", String(id), "--peers", peers, "--dealer", dealerAddr, "--credentials", join(dir, `party-${id}.json`), "--job", jobFile, "--timeout-ms", "20000", "--audit", join(dir, `audit-${id}.jsonl`)];
+    const args = ["mpc", "party", "--id", String(id), "--peers", peers, "--dealer", dealerAddr, "--credentials", join(dir, `party-${id}.json`), "--job", jobFile, "--timeout-ms", "20000", "--audit", join(dir, `audit-${id}.jsonl`), "--data-dir", join(dir, `data-${id}`)];
     if (inputs[id] !== undefined) {
       const inFile = join(dir, `input-${id}.json`);
       writeFileSync(inFile, JSON.stringify(inputs[id]));
@@ -80,6 +81,16 @@ test("secure sum across three processes; party 2 is not named and learns nothing
   const audit = JSON.parse(readFileSync(join(dir, "audit-2.jsonl"), "utf8").trim().split("\n").at(-1)!) as { outputTo: number[]; status: string };
   assert.deepEqual(audit.outputTo, [0, 1]);
   assert.equal(audit.status, "ok");
+  // Each party's own ledger holds the job: its hash and the parties, and it still verifies.
+  const kernel = SecurityKernel.open({ dataDir: join(dir, "data-2"), env: {} });
+  try {
+    const events = kernel.ledger.tail(20).filter((e) => e.action === "mpc.job");
+    assert.ok(events.length >= 1);
+    assert.equal(events.at(-1)!.inputHash, outs[2]!.audit.jobHash);
+    assert.ok(verifyLedger(kernel.ledger).ok);
+  } finally {
+    kernel.close();
+  }
 });
 
 test("private inference: weights from party 0, input from party 1, only party 1 learns the labels", async () => {

@@ -3,9 +3,10 @@
 import { appendFileSync, readFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { CorruptFileError, InvalidArgumentError } from "../../errors/index.ts";
-import { createMpcCredentials, loadCredentials, parseEndpoint, parseJob, runJob, runLocal, runParty, startDealer } from "../../privacy/mpc/index.ts";
+import { createMpcCredentials, loadCredentials, mpcLedgerEvent, parseEndpoint, parseJob, runJob, runLocal, runParty, startDealer } from "../../privacy/mpc/index.ts";
+import { SecurityKernel } from "../../security/index.ts";
 import { writeFileAtomic } from "../../store/index.ts";
-import { intFlag, parseFlags } from "../args.ts";
+import { DATA_DIR_FLAG, dataDirFrom, intFlag, parseFlags } from "../args.ts";
 import type { Command } from "../command.ts";
 
 function readJson(path: string, what: string): unknown {
@@ -24,25 +25,36 @@ function required(name: string, v: string | undefined): string {
 export const mpcPartyCommand: Command = {
   path: ["mpc", "party"],
   summary: "Run one party of a secure multi-party computation job (mutual TLS to peers and dealer)",
-  usage: "llmos mpc party --id N --peers host:port,host:port,... --dealer host:port --credentials party-N.json --job job.json [--input input.json] [--out result.json] [--audit audit.jsonl] [--timeout-ms 30000] [--job-timeout-ms 600000]",
+  usage: [
+    "llmos mpc party --id N --peers host:port,host:port,... --dealer host:port --credentials party-N.json --job job.json [--input input.json] [--out result.json]",
+    "                [--data-dir D [--tenant T]] [--audit audit.jsonl] [--timeout-ms 30000] [--job-timeout-ms 600000]",
+    "  --data-dir: record the job (its hash, the parties, who learned the output) on that LLMasOS's audit ledger.",
+  ].join("\n"),
   async run(argv, ctx) {
     const { values } = parseFlags(argv, {
       id: { type: "string" }, peers: { type: "string" }, dealer: { type: "string" }, credentials: { type: "string" },
       job: { type: "string" }, input: { type: "string" }, out: { type: "string" }, audit: { type: "string" }, "timeout-ms": { type: "string" }, "job-timeout-ms": { type: "string" },
+      ...DATA_DIR_FLAG, tenant: { type: "string", default: "default" },
     }, false);
     const id = intFlag("id", required("id", values.id))!;
     const peers = required("peers", values.peers).split(",").map((p) => parseEndpoint(p, "--peers"));
     const job = parseJob(readJson(required("job", values.job), "job"));
     const input = values.input === undefined ? undefined : readJson(values.input, "input");
     const auditPath = values.audit;
+    // This party's own LLMasOS ledger, when it names one: each organisation keeps its own record.
+    const kernel = values["data-dir"] !== undefined ? SecurityKernel.open({ dataDir: dataDirFrom(values["data-dir"]) }) : undefined;
+    const record = (e: Parameters<NonNullable<Parameters<typeof runParty>[0]["record"]>>[0]) => {
+      if (auditPath) appendFileSync(auditPath, `${JSON.stringify(e)}\n`);
+      kernel?.ledger.append(mpcLedgerEvent(e, { who: `mpc-party:${id}`, tenant: values.tenant }));
+    };
     const outcome = await runParty({
       id, peers, job, input,
       dealer: parseEndpoint(required("dealer", values.dealer), "--dealer"),
       credentials: loadCredentials(required("credentials", values.credentials)),
       timeoutMs: intFlag("timeout-ms", values["timeout-ms"], 1),
       jobTimeoutMs: intFlag("job-timeout-ms", values["job-timeout-ms"], 1),
-      record: auditPath ? (e) => appendFileSync(auditPath, `${JSON.stringify(e)}\n`) : undefined,
-    });
+      record: auditPath || kernel ? record : undefined,
+    }).finally(() => kernel?.close());
     const text = `${JSON.stringify({ party: id, output: outcome.output, audit: outcome.audit })}\n`;
     if (values.out) await writeFileAtomic(values.out, text);
     else ctx.stdout.write(text);
