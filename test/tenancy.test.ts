@@ -72,6 +72,11 @@ test("roles: a user may generate but not change models or pipelines; admins only
   assert.equal((await chat(keys.globexOwner!.key, "acme-pipe")).status, 404);
 });
 
+test("the admin key given in LLMOS_ADMIN_KEY is never printed", () => {
+  assert.ok(!server.stderr().includes(ADMIN.split("_")[2]!));
+  assert.match(server.stderr(), /registered the admin API key from LLMOS_ADMIN_KEY/);
+});
+
 test("no key, a wrong key and a revoked key are 401", async () => {
   assert.equal((await call(undefined, "GET", "/v1/models")).status, 401);
   assert.equal((await call(newAdminKey(), "GET", "/v1/models")).status, 401);

@@ -59,8 +59,16 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
   // The access log holds what happened, never what was said: no bodies, no headers, no query strings
   // (they may carry PII or keys), only the route pattern, status, timing and who asked.
   const log = opts.log ?? pino({ level: process.env.LLMOS_LOG_LEVEL ?? "info", base: undefined }, pino.destination(2));
-  app.addHook("onResponse", async (req, reply) => {
-    log.info({ req: req.id, method: req.method, route: req.routeOptions.url ?? "(unknown)", status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, principal: req.principal?.id, tenant: req.principal?.tenant }, "request");
+  // Logged when the socket's response ends, so streamed (hijacked) answers and client aborts are in it too.
+  app.addHook("onRequest", async (req, reply) => {
+    const started = performance.now();
+    reply.raw.once("close", () => {
+      log.info({
+        req: req.id, method: req.method, route: req.routeOptions.url ?? "(unknown)", status: reply.raw.statusCode,
+        ms: Math.round((performance.now() - started) * 10) / 10, ...(reply.raw.writableFinished ? {} : { aborted: true }),
+        principal: req.principal?.id, tenant: req.principal?.tenant,
+      }, "request");
+    });
   });
 
   app.setErrorHandler((error, req, reply) => {

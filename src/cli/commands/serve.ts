@@ -72,7 +72,9 @@ export const serveCommand: Command = {
     let app: ReturnType<typeof buildServer>;
     try {
       const first = kernel.security.bootstrap();
-      if (first) ctx.stderr.write(`created the admin API key (shown once, stored only as a hash; 'llmos keys create' makes more):\n  ${first.key}\n`);
+      // A key given in LLMOS_ADMIN_KEY is never echoed: only a generated one is shown, once.
+      if (first && process.env.LLMOS_ADMIN_KEY) ctx.stderr.write(`registered the admin API key from LLMOS_ADMIN_KEY (id ${first.principal.id})\n`);
+      else if (first) ctx.stderr.write(`created the admin API key (shown once, stored only as a hash; 'llmos keys create' makes more):\n  ${first.key}\n`);
       app = buildServer({ kernel, ...(tls ? { tls } : {}) });
     } catch (e) {
       await kernel.dispose();
