@@ -95,7 +95,7 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
   });
   app.addHook("onRequest", securityHook({ identity: kernel.security.identity, limiter: kernel.security.limiter }));
 
-  app.get("/health", async () => ({ status: "ok", models: kernel.scheduler.residency.residentKeys.length }));
+  app.get("/health", async () => ({ status: "ok", loaded_models: kernel.scheduler.residency.residentKeys.length }));
   // Queues span tenants: operators only.
   app.get("/v1/os/scheduler", async (req) => {
     if (req.principal.role !== "admin") throw new LlmosError("forbidden", 403, "only an admin may read the scheduler's state");
