@@ -2,7 +2,7 @@
 import { InvalidArgumentError } from "../../errors/index.ts";
 import { parseFlags } from "../args.ts";
 import type { Command } from "../command.ts";
-import { analyzerFrom, inputStream, lines, readAll, type PiiCommandContext } from "./pii-io.ts";
+import { analyzerFrom, inputStream, jsonlTexts, readAll, type PiiCommandContext } from "./pii-io.ts";
 
 export const piiAnalyzeCommand: Command = {
   path: ["pii", "analyze"],
@@ -27,19 +27,7 @@ export const piiAnalyzeCommand: Command = {
       ctx.stdout.write(`${JSON.stringify({ entities: analyzer.analyze(await readAll(stream)) })}\n`);
       return 0;
     }
-    let n = 0;
-    for await (const line of lines(stream)) {
-      n++;
-      if (line.trim() === "") continue;
-      let text: unknown;
-      try {
-        text = (JSON.parse(line) as { text?: unknown }).text;
-      } catch {
-        throw new InvalidArgumentError(`input line ${n}`, 'is not JSON; expected {"text": "..."}');
-      }
-      if (typeof text !== "string") throw new InvalidArgumentError(`input line ${n}`, 'has no string field "text"');
-      ctx.stdout.write(`${JSON.stringify({ entities: analyzer.analyze(text) })}\n`);
-    }
+    for await (const text of jsonlTexts(stream)) ctx.stdout.write(`${JSON.stringify({ entities: analyzer.analyze(text) })}\n`);
     return 0;
   },
 };

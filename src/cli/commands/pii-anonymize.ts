@@ -3,7 +3,7 @@ import { InvalidArgumentError } from "../../errors/index.ts";
 import { anonymize, PseudonymMap, type AnonymizeOptions } from "../../privacy/pii/index.ts";
 import { intFlag, parseFlags } from "../args.ts";
 import type { Command } from "../command.ts";
-import { analyzerFrom, inputStream, lines, operatorKey, operatorName, readAll, type PiiCommandContext } from "./pii-io.ts";
+import { analyzerFrom, inputStream, jsonlTexts, operatorKey, operatorName, readAll, type PiiCommandContext } from "./pii-io.ts";
 
 export const piiAnonymizeCommand: Command = {
   path: ["pii", "anonymize"],
@@ -43,17 +43,7 @@ export const piiAnonymizeCommand: Command = {
       ctx.stdout.write(anonymize(text, analyzer.analyze(text), options).text);
       return 0;
     }
-    let n = 0;
-    for await (const line of lines(stream)) {
-      n++;
-      if (line.trim() === "") continue;
-      let text: unknown;
-      try {
-        text = (JSON.parse(line) as { text?: unknown }).text;
-      } catch {
-        throw new InvalidArgumentError(`input line ${n}`, 'is not JSON; expected {"text": "..."}');
-      }
-      if (typeof text !== "string") throw new InvalidArgumentError(`input line ${n}`, 'has no string field "text"');
+    for await (const text of jsonlTexts(stream)) {
       const r = anonymize(text, analyzer.analyze(text), options);
       ctx.stdout.write(`${JSON.stringify({ text: r.text, items: r.items })}\n`);
     }

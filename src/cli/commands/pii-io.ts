@@ -25,6 +25,23 @@ export function lines(stream: NodeJS.ReadableStream): AsyncIterable<string> {
   return createInterface({ input: stream, crlfDelay: Infinity });
 }
 
+/** The `text` of each `{"text": "..."}` line (blank lines skipped); a bad line is named by number, never shown. */
+export async function* jsonlTexts(stream: NodeJS.ReadableStream): AsyncGenerator<string> {
+  let n = 0;
+  for await (const line of lines(stream)) {
+    n++;
+    if (line.trim() === "") continue;
+    let text: unknown;
+    try {
+      text = (JSON.parse(line) as { text?: unknown }).text;
+    } catch {
+      throw new InvalidArgumentError(`input line ${n}`, 'is not JSON; expected {"text": "..."}');
+    }
+    if (typeof text !== "string") throw new InvalidArgumentError(`input line ${n}`, 'has no string field "text"');
+    yield text;
+  }
+}
+
 /** `--config file.json|yaml` (the analyzer config), `--threshold`, `--entities A,B`. */
 export function analyzerFrom(values: { config?: string; threshold?: string; entities?: string }): Analyzer {
   let config: Record<string, unknown> = {};
