@@ -16,6 +16,8 @@ export class Mailbox {
   private readonly ready = new Map<string, Uint8Array>();
   private readonly waiting = new Map<string, { resolve(b: Uint8Array): void; reject(e: Error): void }>();
   private failure: Error | undefined;
+  /** Peers that hung up: receives from them fail, receives from the others go on. */
+  private readonly gone = new Map<number, Error>();
 
   deliver(from: number, tag: string, payload: Uint8Array): void {
     const key = `${from}|${tag}`;
@@ -38,11 +40,27 @@ export class Mailbox {
       this.ready.delete(key);
       return Promise.resolve(b);
     }
-    if (this.failure) return Promise.reject(this.failure);
+    const failure = this.failure ?? this.gone.get(from);
+    if (failure) return Promise.reject(failure);
     return new Promise((resolve, reject) => this.waiting.set(key, { resolve, reject }));
   }
 
-  /** A peer vanished or misbehaved: every pending and future receive fails, so the job aborts cleanly. */
+  /**
+   * Party `from` hung up. Only receives from it fail: a peer that sent its last frame and closed
+   * must not abort a receive still waiting on a slower third party's frame.
+   */
+  failFrom(from: number, error: Error): void {
+    if (this.gone.has(from)) return;
+    this.gone.set(from, error);
+    for (const [key, w] of this.waiting) {
+      if (key.startsWith(`${from}|`)) {
+        this.waiting.delete(key);
+        w.reject(error);
+      }
+    }
+  }
+
+  /** A peer misbehaved or the job must stop: every pending and future receive fails, so the job aborts cleanly. */
   fail(error: Error): void {
     if (this.failure) return;
     this.failure = error;

@@ -116,7 +116,7 @@ export class TlsTransport implements Transport {
   private attach(j: number, socket: tls.TLSSocket): void {
     this.sockets.set(j, socket);
     socket.on("close", () => {
-      if (!this.closing) this.box.fail(new ProtocolAbortError(`connection to party ${j} was lost`));
+      if (!this.closing) this.box.failFrom(j, new ProtocolAbortError(`connection to party ${j} was lost`));
     });
   }
 
