@@ -44,6 +44,8 @@ const OPTIONS = {
   export: { type: "string" },
   "export-lora": { type: "string" },
   "export-type": { type: "string" },
+  "checkpoint-every": { type: "string" },
+  resume: { type: "boolean" },
   json: { type: "boolean" },
 } as const;
 
@@ -78,10 +80,15 @@ export function parseTrainDpArgs(argv: string[], env: NodeJS.ProcessEnv = proces
   if (!["f32", "f16", "q8_0"].includes(exportType)) throw new InvalidArgumentError("--export-type", `must be f32, f16 or q8_0, got '${exportType}'`);
   const epsilon = numberFlag("epsilon", v.epsilon);
   const noise = numberFlag("noise-multiplier", v["noise-multiplier"]);
+  // A resumed run takes every setting it is not given from the run it continues (and refuses changed ones).
+  const resume = v.resume ?? false;
+  const delta = numberFlag("delta", v.delta);
+  const clip = numberFlag("clip", v.clip);
   const options: DpTrainOptions = {
     data, out: v.out,
-    delta: required("--delta", numberFlag("delta", v.delta)),
-    clip: required("--clip", numberFlag("clip", v.clip)),
+    ...(resume ? { resume } : { delta: required("--delta", delta), clip: required("--clip", clip) }),
+    ...(resume && delta !== undefined ? { delta } : {}),
+    ...(resume && clip !== undefined ? { clip } : {}),
     ...(epsilon !== undefined ? { epsilon } : {}),
     ...(noise !== undefined ? { noiseMultiplier: noise } : {}),
     ...(v.accountant !== undefined ? { accountant: v.accountant as AccountantName } : {}),
@@ -89,9 +96,9 @@ export function parseTrainDpArgs(argv: string[], env: NodeJS.ProcessEnv = proces
     ...(v.from !== undefined ? { from: v.from } : {}),
     ...(v.tokenizer !== undefined ? { tokenizer: v.tokenizer } : {}),
     ...(v.optimizer !== undefined ? { optimizer: v.optimizer } : {}),
-    scrub: v.scrub ?? false,
+    ...(v.scrub ? { scrub: true } : {}),
   };
-  const ints: [keyof DpTrainOptions, string, number][] = [["maxSteps", "max-steps", 1], ["batchSize", "batch-size", 1], ["microBatch", "micro-batch", 1], ["seqLen", "seq-len", 2], ["warmupSteps", "warmup", 0], ["seed", "seed", 0], ["evalBatches", "eval-batches", 1]];
+  const ints: [keyof DpTrainOptions, string, number][] = [["maxSteps", "max-steps", 1], ["batchSize", "batch-size", 1], ["microBatch", "micro-batch", 1], ["seqLen", "seq-len", 2], ["warmupSteps", "warmup", 0], ["seed", "seed", 0], ["evalBatches", "eval-batches", 1], ["checkpointEvery", "checkpoint-every", 1]];
   for (const [key, flag, min] of ints) {
     const n = intFlag(flag, v[flag as keyof typeof v] as string | undefined, min);
     if (n !== undefined) (options as unknown as Record<string, unknown>)[key] = n;
@@ -127,7 +134,11 @@ export const trainDpCommand: Command = {
     "               [--max-steps N] [--batch-size N (expected, Poisson-sampled)] [--micro-batch N] [--seq-len N] [--lr X]",
     "               [--min-lr X] [--warmup N] [--weight-decay X] [--optimizer adamw|sgd] [--seed N] [--val-fraction X]",
     "               [--dataset ID [--tenant T] [--data-dir DIR]] [--scrub] [--lora-rank R [--lora-alpha A]]",
-    "               [--export model.gguf [--export-type f16]] [--export-lora adapter.gguf] [--json]",
+    "               [--checkpoint-every N] [--resume] [--export model.gguf [--export-type f16]] [--export-lora adapter.gguf] [--json]",
+    "  Checkpoints are written atomically every --checkpoint-every steps (default 50) and after the last step.",
+    "  --resume continues the DP run in --out after a crash from its latest checkpoint: same mechanism (settings not",
+    "  given are taken from the run; changed ones are refused), the accountant continues at the checkpoint's step, and",
+    "  the dataset budget is not debited again.",
     "  --lora-rank trains only rank-R adapters of the attention/FFN matrices; the checkpoint and --export hold them",
     "  merged; --export-lora writes them as a GGUF LoRA adapter that llama.cpp applies on the base model.",
     "  With --epsilon alone, σ is calibrated so --max-steps steps spend at most ε; with both, training stops",
@@ -138,6 +149,10 @@ export const trainDpCommand: Command = {
   ].join("\n"),
   async run(argv, ctx) {
     const { options, json, exportTo, exportLora, exportType } = parseTrainDpArgs(argv);
+    options.onCheckpoint = (c) => {
+      if (json) ctx.stdout.write(`${JSON.stringify({ type: "checkpoint", step: c.step, dir: c.dir, epsilon: c.epsilon })}\n`);
+      else ctx.stderr.write(`checkpoint step ${c.step}: ${c.dir}\n`);
+    };
     options.onStep = (s) => {
       if (json) ctx.stdout.write(`${JSON.stringify({ type: "step", ...s })}\n`);
       else if (s.step % 10 === 0 || s.step === s.totalSteps) ctx.stderr.write(`step ${s.step}/${s.totalSteps} loss ${Number.isNaN(s.loss) ? "-" : s.loss.toFixed(4)} batch ${s.batchSize}\n`);
@@ -158,6 +173,7 @@ export const trainDpCommand: Command = {
     const summary = {
       type: "done", steps: r.steps, epsilon: r.epsilon, delta: r.plan.delta, accountant: r.plan.accountant, noise_multiplier: r.plan.noiseMultiplier,
       sampling_rate: r.plan.samplingRate, clip: r.plan.clip, val_perplexity: r.valPerplexity, checkpoint: r.checkpoint, model_card: r.modelCard,
+      resumed_from: r.resumedFrom,
       ...(exported ? { gguf: exported.gguf } : {}),
       ...(adapter ? { lora_gguf: adapter.gguf } : {}),
     };

@@ -15,3 +15,4 @@ export { trainDp, type DpTrainOptions, type DpTrainResult } from "./train.ts";
 export { canaryExposure, randomSecret, type ExposureResult } from "./exposure.ts";
 export { runCanaryExperiment, type CanaryExperiment, type CanaryResult } from "./canary.ts";
 export { exportLoraGguf, loadLora, LORA_FILE, saveLora, type LoadedLora } from "./lora-gguf.ts";
+export { DP_RUN, openResume, type DpCheckpointState, type DpRunRecord, type ResumePoint } from "./resume.ts";

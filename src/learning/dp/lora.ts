@@ -30,7 +30,9 @@ export class LoraAdapters {
       if (!LORA_TARGETS.some((t) => name.endsWith(`.${t}.weight`))) continue;
       const [out, inp] = w.shape as [number, number];
       // A ~ N(0, 1/in) (Kaiming-like), B = 0: the adapted model equals the base at step 0.
-      const rng = new Prng(opts.seed ?? 1, adapterCounter * 7919 + this.params.size);
+      // The stream depends on the seed and the matrix only (not on how many adapter sets this process
+      // made before), so a run is reproducible in-process too; 7919 + i is what the first set always used.
+      const rng = new Prng(opts.seed ?? 1, 7919 + this.params.size);
       const a = new Float32Array(this.rank * inp).map(() => rng.nextNormal() / Math.sqrt(inp));
       this.params.set(`${name}.lora_a`, tf.tidy(() => tf.variable(tf.tensor2d(a, [this.rank, inp]), true, `${prefix}${name}.lora_a`)));
       this.params.set(`${name}.lora_b`, tf.tidy(() => tf.variable(tf.zeros([out, this.rank]), true, `${prefix}${name}.lora_b`)));

@@ -1,14 +1,14 @@
 // trainDp: differentially private training or fine-tuning of a native-engine model. Data (optionally
 // scrubbed by the PII guard) → packed sequences → privacy plan (σ calibrated or steps capped) →
 // budget debited from the dataset before any step → Poisson-sampled DP-SGD / DP-AdamW steps →
-// checkpoint in the engine's format plus model-card.json.
+// atomic checkpoints in the engine's format (resumable after a crash, see resume.ts) plus model-card.json.
 import { createHash } from "node:crypto";
 import { mkdir, readFile, rm } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { InvalidArgumentError, LlmosError } from "../../errors/index.ts";
 import { evaluateLoss, initBackend, LlamaModel } from "../../engine/model/index.ts";
-import { DataOrder, corpusFingerprint, hasCheckpoint, learningRate, packSequences, readDocuments, saveCheckpoint, splitSequences, tokenizeDocuments, type CheckpointSealer, type ResolvedTrainOptions } from "../../engine/train/index.ts";
+import { DataOrder, corpusFingerprint, learningRate, loadOptimizerState, packSequences, readDocuments, saveCheckpoint, splitSequences, tokenizeDocuments, type CheckpointSealer, type ResolvedTrainOptions } from "../../engine/train/index.ts";
 import { assertReleaseRng, DpBudgetStore, RandomSource, RdpAccountant, type AccountantName } from "../../privacy/dp/index.ts";
 import { scrubFile } from "../../privacy/pii/index.ts";
 import { loadBase } from "./base.ts";
@@ -21,6 +21,7 @@ import { clippedGradientSum } from "./clipped-sum.ts";
 import { LORA_TARGETS, LoraAdapters } from "./lora.ts";
 import { saveLora } from "./lora-gguf.ts";
 import { KEEP_BYTES } from "./norms.ts";
+import { DP_RUN, hasRun, mergeResumeOptions, newRunRecord, openResume, pinnedSettings, readOptimizerFile, resumeBudget, writeRunRecord, type BudgetRecord, type DpCheckpointState, type DpRunRecord, type ResumePoint } from "./resume.ts";
 
 export interface DpTrainOptions {
   /** Seals the checkpoint's tensors at rest (a private checkpoint); also opens a sealed --from base. */
@@ -47,8 +48,9 @@ export interface DpTrainOptions {
   valFraction?: number;
   evalBatches?: number;
   epsilon?: number;
-  delta: number;
-  clip: number;
+  /** Required for a fresh run; a resumed run takes it from the run it continues. */
+  delta?: number;
+  clip?: number;
   noiseMultiplier?: number;
   accountant?: AccountantName;
   /** Debit the run's (ε, δ) from this dataset's budget (DP core's DpBudgetStore). */
@@ -63,8 +65,15 @@ export interface DpTrainOptions {
    * throws to refuse (the kernel passes ContractStore.enforce for the dataset and caller).
    */
   checkUse?: (use: { purpose: "dp-training"; epsilon: number; delta: number; piiPolicy: "none" | "anonymize"; dataset: string | null }) => void;
+  /** Checkpoint every N steps (and after the last); default 50. */
+  checkpointEvery?: number;
+  /** Continue the DP run in `out` from its latest checkpoint (or from the start, without a new debit). */
+  resume?: boolean;
   /** FOR TESTS: a seeded source (default: the CSPRNG). */
   rng?: RandomSource;
+  /** FOR TESTS: a seeded source per step (1-based), so a resumed run can be compared bit for bit. */
+  stepRng?: (step: number) => RandomSource;
+  onCheckpoint?: (c: { step: number; dir: string; epsilon: number }) => void;
   onStep?: (s: { step: number; totalSteps: number; loss: number; batchSize: number; epsilon: number }) => void;
 }
 
@@ -79,6 +88,8 @@ export interface DpTrainResult {
   checkpoint: string;
   modelCard: string;
   meanStepMs: number;
+  /** The checkpoint step a resumed run continued from (0: before the first checkpoint); null for a fresh run. */
+  resumedFrom: number | null;
 }
 
 function checkInt(flag: string, v: number | undefined, min: number): void {
@@ -113,14 +124,50 @@ export async function trainDp(o: DpTrainOptions): Promise<DpTrainResult> {
   }
 }
 
-async function run(o: DpTrainOptions): Promise<DpTrainResult> {
-  checkInt("--max-steps", o.maxSteps, 1);
-  checkInt("--batch-size", o.batchSize, 1);
-  checkInt("--micro-batch", o.microBatch, 1);
-  checkInt("--seq-len", o.seqLen, 2);
-  if (typeof o.out !== "string" || o.out === "") throw new InvalidArgumentError("--out", "give an output directory");
-  const out = resolve(o.out);
-  if (await hasCheckpoint(out)) throw new InvalidArgumentError("--out", `${out} already holds checkpoints; choose another output directory`);
+function sameNumber(a: number, b: number): boolean {
+  return a === b || Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(a), Math.abs(b));
+}
+
+/** The resumed run must be the same mechanism: same data, same number of sequences, same plan. */
+function checkSameRun(r: DpRunRecord, sha256: string, n: number, plan: PrivacyPlan): void {
+  if (sha256 !== r.data_sha256) throw new InvalidArgumentError("--data", "differs from the data the DP run being resumed was trained on (its SHA-256 changed); resume with the same files");
+  if (n !== r.sequences) throw new InvalidArgumentError("--data", `packs into ${n} training sequences, the DP run being resumed had ${r.sequences}`);
+  for (const k of ["noiseMultiplier", "samplingRate", "steps", "epsilon", "delta", "clip"] as const) {
+    if (!sameNumber(plan[k], r.plan[k])) throw new LlmosError("dp_resume_mismatch", 409, `the recomputed privacy plan differs from the DP run being resumed (${k}: ${plan[k]} vs ${r.plan[k]})`, { data: { field: k } });
+  }
+  if (plan.accountant !== r.plan.accountant) throw new LlmosError("dp_resume_mismatch", 409, "the recomputed privacy plan uses another accountant than the DP run being resumed", { data: { field: "accountant" } });
+}
+
+function debit(o: DpTrainOptions & { dataset: NonNullable<DpTrainOptions["dataset"]> }, record: DpRunRecord, out: string, q: number): BudgetRecord {
+  const { plan } = record;
+  const store = DpBudgetStore.open(o.dataset.db);
+  try {
+    const d = store.debit(o.dataset.tenant, o.dataset.id, { epsilon: plan.epsilon, delta: plan.delta }, {
+      user: o.dataset.user, mechanism: "dp-sgd", query: { kind: "train", out, run: record.run, steps: plan.steps, noise_multiplier: plan.noiseMultiplier, sampling_rate: q, clip: plan.clip },
+    });
+    return { tenant: o.dataset.tenant, id: o.dataset.id, epsilon: plan.epsilon, delta: plan.delta, ledger_seq: d.seq };
+  } finally {
+    store.close();
+  }
+}
+
+async function run(given: DpTrainOptions): Promise<DpTrainResult> {
+  checkInt("--max-steps", given.maxSteps, 1);
+  checkInt("--batch-size", given.batchSize, 1);
+  checkInt("--micro-batch", given.microBatch, 1);
+  checkInt("--seq-len", given.seqLen, 2);
+  checkInt("--checkpoint-every", given.checkpointEvery, 1);
+  if (typeof given.out !== "string" || given.out === "") throw new InvalidArgumentError("--out", "give an output directory");
+  const out = resolve(given.out);
+  let resume: ResumePoint | undefined;
+  if (given.resume) {
+    resume = await openResume(out, given.sealer);
+  } else if (await hasRun(out)) {
+    throw new InvalidArgumentError("--out", `${out} already holds a DP run or checkpoints; pass --resume to continue it or choose another output directory`);
+  }
+  const o = resume ? mergeResumeOptions(resume.record, given) : given;
+  if (o.delta === undefined) throw new InvalidArgumentError("--delta", "is required for DP training");
+  if (o.clip === undefined) throw new InvalidArgumentError("--clip", "is required for DP training");
   const rng = o.rng ?? RandomSource.secure();
   assertReleaseRng(rng, o.rng !== undefined);
   const started = performance.now();
@@ -136,40 +183,98 @@ async function run(o: DpTrainOptions): Promise<DpTrainResult> {
   const q = expected / n;
   const maxSteps = o.maxSteps ?? 100;
   const plan = planPrivacy({ delta: o.delta, clip: o.clip, ...(o.epsilon !== undefined ? { epsilon: o.epsilon } : {}), ...(o.noiseMultiplier !== undefined ? { noiseMultiplier: o.noiseMultiplier } : {}), ...(o.accountant ? { accountant: o.accountant } : {}) }, n, q, maxSteps);
+  if (resume) checkSameRun(resume.record, sha256, n, plan);
+  const ck = resume?.checkpoint ?? null;
+  if (ck && JSON.stringify(ck.config) !== JSON.stringify(base.config)) throw new LlmosError("dp_resume_mismatch", 409, "the checkpoint's model configuration differs from the base of the DP run being resumed", { data: { field: "config" } });
 
   o.checkUse?.({ purpose: "dp-training", epsilon: plan.epsilon, delta: plan.delta, piiPolicy: o.scrub ? "anonymize" : "none", dataset: o.dataset?.id ?? null });
-  // Invariant 2: the spend is debited (atomically) before anything trained on the data exists.
-  let budget: ModelCard["dataset"]["budget"] = null;
-  if (o.dataset) {
-    const store = DpBudgetStore.open(o.dataset.db);
-    try {
-      const d = store.debit(o.dataset.tenant, o.dataset.id, { epsilon: plan.epsilon, delta: plan.delta }, {
-        user: o.dataset.user, mechanism: "dp-sgd", query: { kind: "train", out, steps: plan.steps, noise_multiplier: plan.noiseMultiplier, sampling_rate: q, clip: o.clip },
-      });
-      budget = { tenant: o.dataset.tenant, id: o.dataset.id, epsilon: plan.epsilon, delta: plan.delta, ledger_seq: d.seq };
-    } finally {
-      store.close();
-    }
+  // Invariant 2: the spend is debited (atomically) before anything trained on the data exists. The run
+  // record is written first (budget "pending"), so a crash on either side of the debit is resumable
+  // without a second debit: the ledger entry carries the run id.
+  const record: DpRunRecord = resume?.record ?? newRunRecord({ settings: pinnedSettings(o), dataset: o.dataset ? { tenant: o.dataset.tenant, id: o.dataset.id } : null, data_sha256: sha256, sequences: n, plan });
+  if (!resume) {
+    await mkdir(out, { recursive: true });
+    await writeRunRecord(out, record);
+  } else {
+    record.budget = resumeBudget(record, o.dataset?.db);
   }
+  if (record.budget === "pending") {
+    try {
+      record.budget = debit(o as DpTrainOptions & { dataset: NonNullable<DpTrainOptions["dataset"]> }, record, out, q);
+    } catch (e) {
+      // The debit is one transaction: refused means nothing was spent, so a fresh run leaves no record behind.
+      if (!resume) await rm(join(out, DP_RUN), { force: true });
+      throw e;
+    }
+    await writeRunRecord(out, record);
+  }
+  const budget: ModelCard["dataset"]["budget"] = record.budget;
 
   await initBackend();
-  const model = base.weights ? LlamaModel.fromWeights(base.config, base.weights) : LlamaModel.create(base.config, { seed });
+  // LoRA trains adapters over a frozen base, so a resumed LoRA run rebuilds the base and restores the adapters.
+  const model = ck && !o.lora ? LlamaModel.fromWeights(base.config, ck.weights) : base.weights ? LlamaModel.fromWeights(base.config, base.weights) : LlamaModel.create(base.config, { seed });
   const optName = o.optimizer ?? "adamw";
   const lr = o.lr ?? (optName === "sgd" ? 0.5 : 1e-3);
   const adam = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: o.weightDecay ?? 0 };
   const adapters = o.lora ? new LoraAdapters(model, { rank: o.lora.rank, ...(o.lora.alpha !== undefined ? { alpha: o.lora.alpha } : {}), seed }) : undefined;
-  const optimizer = createOptimizer(optName, adapters ? adapters.params : model.params, adam);
+  const trained = adapters ? adapters.params : model.params;
+  const optimizer = createOptimizer(optName, trained, adam);
   const loraStep = adapters ? { params: adapters.params, sum: (m: LlamaModel, t: Int32Array, b: number, c: number) => clippedGradientSum(m, t, b, c, o.normMode ?? "auto", KEEP_BYTES, adapters) } : {};
   const schedule = { lr, minLr: o.minLr ?? lr / 10, warmupSteps: o.warmupSteps ?? 0, maxSteps: plan.steps };
   // A running RDP accountant re-checks each step against the target, so no step can overspend.
   const accountant = new RdpAccountant();
   // About 8K tokens per forward/backward: large enough to batch well, small enough for memory.
   const microBatch = o.microBatch ?? Math.max(1, Math.min(expected, Math.floor(8192 / seqLen)));
-  let step = 0;
-  let spent = 0;
-  let trainLoss: number | null = null;
+  const checkpointEvery = o.checkpointEvery ?? 50;
+  const startStep = ck?.state.step ?? 0;
+  let step = startStep;
+  let spent = NaN;
+  let trainLoss: number | null = ck?.state.lastTrainLoss ?? null;
   let stepMs = 0;
+  const corpus = corpusFingerprint(tokens);
+  const evalBatch = Math.min(16, expected);
+  const training: ResolvedTrainOptions = {
+    data: files, config: base.from ?? o.config ?? "", tokenizer: o.tokenizer ?? null, maxSteps: plan.steps, evalEvery: plan.steps,
+    evalBatches: o.evalBatches ?? 4, checkpointEvery, batchSize: expected, seqLen, lr, minLr: schedule.minLr,
+    warmupSteps: schedule.warmupSteps, weightDecay: adam.weightDecay, clip: o.clip, gradAccum: 1, seed, valFraction: o.valFraction ?? 0.1,
+    beta1: adam.beta1, beta2: adam.beta2, eps: adam.eps,
+  };
+  const epsilonAt = (k: number): number => k === plan.steps ? plan.epsilon
+    : k === 0 ? 0 : planPrivacy({ delta: plan.delta, clip: plan.clip, noiseMultiplier: plan.noiseMultiplier, accountant: plan.accountant }, n, q, k).epsilon;
+  const card = (k: number, epsilon: number, ev: { loss: number; perplexity: number } | null, final: boolean): ModelCard => ({
+    format: "llmos-model-card/1", created: new Date().toISOString(), architecture: "llama", base: base.from,
+    privacy: privacySection(plan, k, epsilon, seqLen, o.epsilon),
+    dataset: { sha256, files: o.data.map((f) => basename(f)), tokens: corpus.tokens, sequences: n, scrubbed: o.scrub ?? false, budget },
+    training: { optimizer: optName, lr, lora: adapters ? { rank: adapters.rank, alpha: adapters.alpha, targets: [...LORA_TARGETS], merged: true } : null, expected_batch_size: expected, micro_batch: microBatch, seq_len: seqLen,
+      val_loss: ev?.loss ?? null, val_perplexity: ev?.perplexity ?? null, ...(resume ? { resumed_from: startStep } : {}), ...(final ? {} : { partial: `intermediate checkpoint at step ${k} of ${plan.steps}` }),
+      val_note: "validation loss of held-out sequences, outside the DP guarantee (they were not trained on; their loss is released as is)", seconds: (performance.now() - started) / 1000 },
+  });
+  /** Publishes one checkpoint: weights (LoRA: merged) and, in the optimizer file, the moments (LoRA: also the adapters). */
+  const checkpoint = async (k: number, ev: { loss: number; perplexity: number } | null, final: boolean): Promise<string> => {
+    const epsilon = epsilonAt(k);
+    const optState = optimizer.stateArrays();
+    if (adapters) for (const [name, v] of adapters.params) optState.set(`a.${name}`, { shape: v.shape, data: v.dataSync() as Float32Array });
+    const dp: DpCheckpointState = { format: "llmos-dp-checkpoint/1", run: record.run, step: k, epsilon_spent: epsilon, lora: adapters !== undefined };
+    const dir = await saveCheckpoint(out, {
+      model: base.config, training: { ...training, dp } as ResolvedTrainOptions, weights: adapters ? adapters.merged(model) : model.weights(), optimizer: optState, tokenizer: base.tokenizer,
+      state: { step: k, tokensSeen: 0, dataOrder: DataOrder.start(n, seed).state(), lastTrainLoss: trainLoss, lastValLoss: ev?.loss ?? null, corpus },
+    }, o.sealer);
+    if (adapters) await saveLora(dir, adapters);
+    await writeModelCard(dir, card(k, epsilon, ev, final));
+    if (k > record.published_step) {
+      record.published_step = k;
+      await writeRunRecord(out, record);
+    }
+    o.onCheckpoint?.({ step: k, dir, epsilon });
+    return dir;
+  };
   try {
+    if (ck) await restore(ck, optimizer, adapters, base.config, o.sealer);
+    if (ck && !sameNumber(epsilonAt(startStep), ck.dp.epsilon_spent)) {
+      throw new LlmosError("dp_resume_mismatch", 409, `the checkpoint records ε = ${ck.dp.epsilon_spent} spent by step ${startStep}, the accountant gives ${epsilonAt(startStep)}`, { data: { field: "epsilon_spent" } });
+    }
+    if (startStep > 0) accountant.composePoissonGaussian(plan.noiseMultiplier, q, startStep);
+    let lastDir = ck?.dir ?? null;
     while (step < plan.steps) {
       if (plan.accountant === "rdp" && o.epsilon !== undefined) {
         accountant.composePoissonGaussian(plan.noiseMultiplier, q);
@@ -177,8 +282,10 @@ async function run(o: DpTrainOptions): Promise<DpTrainResult> {
         if (next > o.epsilon + 1e-9) break;
       }
       const t0 = performance.now();
-      const batch = poissonSample(n, q, rng);
-      const r = dpNoisyGradient({ model, sequences: split.train, batch, microBatch, clip: o.clip, noiseMultiplier: plan.noiseMultiplier, expectedBatch: expected, rng, ...(o.normMode ? { normMode: o.normMode } : {}), ...loraStep });
+      const stepRng = o.stepRng?.(step + 1) ?? rng;
+      if (o.stepRng) assertReleaseRng(stepRng, true);
+      const batch = poissonSample(n, q, stepRng);
+      const r = dpNoisyGradient({ model, sequences: split.train, batch, microBatch, clip: o.clip, noiseMultiplier: plan.noiseMultiplier, expectedBatch: expected, rng: stepRng, ...(o.normMode ? { normMode: o.normMode } : {}), ...loraStep });
       optimizer.apply(r.grads, learningRate(step, schedule));
       tf.dispose([...r.grads.values()]);
       stepMs += performance.now() - t0;
@@ -187,40 +294,44 @@ async function run(o: DpTrainOptions): Promise<DpTrainResult> {
       if (trainLoss !== null && !Number.isFinite(trainLoss)) throw new LlmosError("training_diverged", 422, `DP training diverged at step ${step}; lower --lr or raise --clip`);
       spent = plan.accountant === "rdp" && o.epsilon !== undefined ? accountant.epsilon(plan.delta).epsilon : NaN;
       o.onStep?.({ step, totalSteps: plan.steps, loss: r.loss, batchSize: r.batchSize, epsilon: spent });
+      if (step < plan.steps && step % checkpointEvery === 0) {
+        lastDir = await checkpoint(step, null, false);
+      }
     }
     // ε of the steps actually run, by the chosen accountant (the plan's own number when all ran).
-    const epsilon = step === plan.steps ? plan.epsilon : planPrivacy({ delta: plan.delta, clip: plan.clip, noiseMultiplier: plan.noiseMultiplier, accountant: plan.accountant }, n, q, Math.max(1, step)).epsilon;
-    const evalBatch = Math.min(16, expected);
+    const epsilon = epsilonAt(Math.max(1, step));
     // LoRA: the released model is the base with the adapters merged in.
-    const weights = adapters ? adapters.merged(model) : model.weights();
-    const released = adapters ? LlamaModel.fromWeights(base.config, weights) : model;
+    const weights = adapters ? adapters.merged(model) : undefined;
+    const released = weights ? LlamaModel.fromWeights(base.config, weights) : model;
     const ev = evaluateLoss(released, split.val.slice(0, (o.evalBatches ?? 4) * evalBatch), evalBatch);
     if (released !== model) released.dispose();
-    const training: ResolvedTrainOptions = {
-      data: files, config: base.from ?? o.config ?? "", tokenizer: o.tokenizer ?? null, maxSteps: plan.steps, evalEvery: plan.steps,
-      evalBatches: o.evalBatches ?? 4, checkpointEvery: plan.steps, batchSize: expected, seqLen, lr, minLr: schedule.minLr,
-      warmupSteps: schedule.warmupSteps, weightDecay: adam.weightDecay, clip: o.clip, gradAccum: 1, seed, valFraction: o.valFraction ?? 0.1,
-      beta1: adam.beta1, beta2: adam.beta2, eps: adam.eps,
-    };
-    const corpus = corpusFingerprint(tokens);
-    const checkpoint = await saveCheckpoint(out, {
-      model: base.config, training, weights, optimizer: adapters ? new Map() : optimizer.stateArrays(), tokenizer: base.tokenizer,
-      state: { step, tokensSeen: 0, dataOrder: DataOrder.start(n, seed).state(), lastTrainLoss: trainLoss, lastValLoss: ev.loss, corpus },
-    }, o.sealer);
-    const card: ModelCard = {
-      format: "llmos-model-card/1", created: new Date().toISOString(), architecture: "llama", base: base.from,
-      privacy: privacySection(plan, step, epsilon, seqLen, o.epsilon),
-      dataset: { sha256, files: o.data.map((f) => basename(f)), tokens: corpus.tokens, sequences: n, scrubbed: o.scrub ?? false, budget },
-      training: { optimizer: optName, lr, lora: adapters ? { rank: adapters.rank, alpha: adapters.alpha, targets: [...LORA_TARGETS], merged: true } : null, expected_batch_size: expected, micro_batch: microBatch, seq_len: seqLen, val_loss: ev.loss, val_perplexity: ev.perplexity,
-        val_note: "validation loss of held-out sequences, outside the DP guarantee (they were not trained on; their loss is released as is)", seconds: (performance.now() - started) / 1000 },
-    };
-    if (adapters) await saveLora(checkpoint, adapters);
-    const modelCard = await writeModelCard(checkpoint, card);
-    await writeModelCard(out, card);
-    return { steps: step, plan, epsilon, trainLoss, valLoss: ev.loss, valPerplexity: ev.perplexity, checkpoint, modelCard, meanStepMs: step ? stepMs / step : 0 };
+    // A resume of a finished run (crashed while writing its card) re-writes the card, not the checkpoint.
+    const final = step === startStep && lastDir !== null ? lastDir : await checkpoint(step, ev, true);
+    const finalCard = card(step, epsilon, ev, true);
+    const modelCard = await writeModelCard(final, finalCard);
+    await writeModelCard(out, finalCard);
+    const ran = step - startStep;
+    return { steps: step, plan, epsilon, trainLoss, valLoss: ev.loss, valPerplexity: ev.perplexity, checkpoint: final, modelCard, meanStepMs: ran ? stepMs / ran : 0, resumedFrom: resume ? startStep : null };
   } finally {
     optimizer.dispose();
     adapters?.dispose();
     model.dispose();
   }
+}
+
+/** Restores the optimizer moments (and LoRA adapters) of the checkpoint being resumed. */
+async function restore(ck: NonNullable<ResumePoint["checkpoint"]>, optimizer: ReturnType<typeof createOptimizer>, adapters: LoraAdapters | undefined, config: LlamaModel["config"], sealer?: CheckpointSealer): Promise<void> {
+  if (ck.dp.lora !== (adapters !== undefined)) throw new LlmosError("dp_resume_mismatch", 409, "the checkpoint being resumed was trained with a different --lora-rank setting", { data: { field: "lora" } });
+  const isAdam = "loadState" in optimizer;
+  if (!adapters) {
+    if (isAdam) optimizer.loadState(await loadOptimizerState(ck.dir, config, sealer), ck.state.step);
+    return;
+  }
+  const saved = await readOptimizerFile(ck.dir, sealer);
+  for (const [name, v] of adapters.params) {
+    const data = saved.get(`a.${name}`);
+    if (!data || data.length !== v.size) throw new LlmosError("dp_resume_mismatch", 409, `the checkpoint being resumed lacks LoRA adapter '${name}' of this rank`, { data: { field: "lora" } });
+    tf.tidy(() => v.assign(tf.tensor(data, v.shape)));
+  }
+  if (isAdam) optimizer.loadState(saved, ck.state.step);
 }
