@@ -36,7 +36,15 @@ test("finds names, places and organisations", () => {
   has("My name is John Smith and I live in Paris.", "LOCATION", "Paris");
   has("She moved to Germany last year.", "LOCATION", "Germany");
   has("He works at Acme Corp. in Boston.", "ORGANIZATION", "Acme Corp");
-  has("Ship it to 12 Baker Street, London", "LOCATION", "12 Baker Street, London");
+  // Parts set off by commas or line breaks are places of their own (as presidio-research labels
+  // separately written slots); words on one line without a comma join the street line.
+  has("Ship it to 12 Baker Street, London", "LOCATION", "12 Baker Street");
+  has("Ship it to 12 Baker Street, London", "LOCATION", "London");
+  has("Ship it to 12 Oak Street Apt. 5 Boston MA 02110 today", "LOCATION", "12 Oak Street Apt. 5 Boston MA 02110");
+  has("We met at the corner of Garcia Crossing and Kim Loaf.", "LOCATION", "the corner of Garcia Crossing and Kim Loaf");
+  has("i met john smith in boston", "PERSON", "john smith");
+  has("the bill went to ACME; my iban is gb82west12345698765432", "IBAN_CODE", "gb82west12345698765432");
+  has("She lives in Springfield, Illinois 62704.", "LOCATION", "62704");
   has("My zip code is 94107.", "LOCATION", "94107");
   assert.ok(!found("I have 94107 apples").some(([t]) => t === "LOCATION"), "a number alone is not a postcode");
 });

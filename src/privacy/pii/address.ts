@@ -1,5 +1,6 @@
 // Postal addresses by rule: a house number and street words ("6750 Main Street", "Koskikatu 25",
-// "Rue de la Paix 12"), then the city, state, postcode and country lines that follow it.
+// "Rue de la Paix 12", "the corner of X Street and Y Avenue"), then a town, state and postcode
+// written after it on the same line without a comma ("12 Oak Street Apt. 5 Springfield IL").
 import type { Lexicons } from "./lexicon.ts";
 import type { Token } from "./tokenize.ts";
 import type { Candidate } from "./types.ts";
@@ -36,7 +37,7 @@ export function streetWord(t: string, lex: Lexicons): boolean {
   return v;
 }
 
-/** Street addresses in `tokens`, extended over the place lines that follow them. */
+/** Street addresses in `tokens`, extended over the town, state and postcode on the same line. */
 /** A word that may mark a street: a street-type word or a prefix such as "Rue", "Via", "Calle". */
 export function streetMarker(t: string, lex: Lexicons): boolean {
   return streetWord(t, lex) || STREET_PREFIX.has(t.toLowerCase());
@@ -52,9 +53,18 @@ export function findAddresses(tokens: Token[], lex: Lexicons): Candidate[] {
     if (!anyStreet && (isCap(tok.text) || STREET_PREFIX.has(tok.text)) && (streetWord(tok.text, lex) || STREET_PREFIX.has(tok.text.toLowerCase()))) anyStreet = true;
     if (anyNum && anyStreet) break;
   }
-  if (!anyNum || !anyStreet) return out;
+  if (!anyStreet) return out;
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!.text;
+    if (t === "corner" || t === "Corner") {
+      const c = corner(tokens, i, lex);
+      if (c) {
+        out.push(c);
+        i = tokens.findIndex((x) => x.end === c.end);
+        continue;
+      }
+    }
+    if (!anyNum) continue;
     let end = -1;
     if (isNum(t)) end = numberFirst(tokens, i, lex);
     else if (isCap(t) || STREET_PREFIX.has(t.toLowerCase())) end = nameFirst(tokens, i, lex);
@@ -64,6 +74,28 @@ export function findAddresses(tokens: Token[], lex: Lexicons): Candidate[] {
     i = end;
   }
   return out;
+}
+
+// A run of up to four capitalised words (any case in lower-cased text) that ends in a street word.
+function streetRun(tokens: Token[], j: number, lex: Lexicons): number {
+  let last = -1;
+  for (let k = j; k < tokens.length && k < j + 4; k++) {
+    const w = tokens[k]!.text;
+    if (!/^\p{L}/u.test(w) || (k > j && (w === "and" || w === "&"))) break;
+    if (streetWord(w, lex)) last = k;
+  }
+  return last;
+}
+
+// "the corner of Garcia Crossing and Kim Loaf": one place, from "the" to the second street.
+function corner(tokens: Token[], i: number, lex: Lexicons): Candidate | undefined {
+  if (tokens[i + 1]?.text.toLowerCase() !== "of") return undefined;
+  const a = streetRun(tokens, i + 2, lex);
+  if (a < 0 || !["and", "&"].includes(tokens[a + 1]?.text.toLowerCase() ?? "")) return undefined;
+  const b = streetRun(tokens, a + 2, lex);
+  if (b < 0) return undefined;
+  const start = tokens[i - 1]?.text.toLowerCase() === "the" ? tokens[i - 1]!.start : tokens[i]!.start;
+  return { type: "LOCATION", start, end: tokens[b]!.end, score: 0.8, recognizer: "address", street: true };
 }
 
 // "6750 Koskikatu", "12 Baker Street", "4 rue de la Paix": number, then words with a street word.
@@ -131,16 +163,18 @@ function placeWord(t: string, lex: Lexicons): boolean {
   return lex.cities.has(t) || lex.states.has(t) || lex.countries.has(t) || lex.stateAbbr.has(t);
 }
 
-// After the street line: separators, place names (lexicon or capitalised words on their own line),
-// state abbreviations and postcodes, for up to three more lines.
+// After the street line on the same line: place names (lexicon, or unknown towns that a state or
+// postcode follows), state abbreviations and postcodes.
 function extend(tokens: Token[], end: number, lex: Lexicons): number {
   let k = end + 1;
   let best = end;
-  let lines = 0;
-  while (k < tokens.length && lines < 4) {
+  while (k < tokens.length) {
     const w = tokens[k]!.text;
-    if (w === "," || w === "\n" || w === "-") {
-      if (w === "\n") lines++;
+    // Only the words on the same line, without a comma between, extend the street line: in
+    // "street, city, state" (or one per line) each part is a place of its own, as presidio-research's
+    // templates label them when they write each part in its own slot.
+    if (w === "," || w === "\n") break;
+    if (w === "-") {
       k++;
       continue;
     }
@@ -161,7 +195,13 @@ function extend(tokens: Token[], end: number, lex: Lexicons): number {
         e++;
         if (placeWord(tokens[e]!.text, lex)) known = true;
       }
-      if (!known) break;
+      // An unknown town ("Port Sarah") counts when a state, country or postcode follows it.
+      if (!known) {
+        let n = e + 1;
+        while (tokens[n] && (tokens[n]!.text === "," || tokens[n]!.text === "\n")) n++;
+        const next = tokens[n]?.text ?? "";
+        if (!(placeWord(next, lex) || /^\d{4,6}$/.test(next))) break;
+      }
       best = e;
       k = e + 1;
       continue;

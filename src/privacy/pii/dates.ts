@@ -61,13 +61,14 @@ export const DATE_PATTERNS: PatternRecognizer[] = [
     type: "DATE_TIME",
     regex: /\b(?:1[89]\d{2}|20\d{2})s?\b/g,
     score: 0.3,
-    context: ["in", "since", "from", "until", "year", "born", "by", "during", "of", "before", "after", "circa", "founded", "established"],
+    context: ["in", "since", "from", "until", "year", "born", "by", "during", "of", "before", "after", "circa", "founded", "established", "expires", "expiry", "expired", "exp", "valid", "graduated", "class"],
     contextBoost: 0.35,
   },
   {
     name: "relative_date",
     type: "DATE_TIME",
     regex: /\b(?:yesterday|today|tomorrow|tonight|(?:last|next|this)\s+(?:week|month|year|weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b/gi,
-    score: 0.5,
+    // Below the default threshold: "yesterday" alone identifies no one (a tenant may lower the threshold).
+    score: 0.3,
   },
 ];

@@ -5,6 +5,7 @@ import { findAddresses } from "./address.ts";
 import { lexicons, type Lexicons } from "./lexicon.ts";
 import { conjFeature, isBoundary, markMultiPlace, neighborFeatures, ownFeatures, tagFeatures, tokenBits } from "./features.ts";
 import { Perceptron, type PerceptronWeights } from "./perceptron.ts";
+import { isLowerCased, recase } from "./recase.ts";
 import { maskTokens, tokenize, type Token } from "./tokenize.ts";
 import type { Candidate } from "./types.ts";
 import { spansFromTags, unknownCapitalised, withAddresses } from "./spans.ts";
@@ -175,14 +176,15 @@ export class NameTagger {
   }
 
   find(text: string, masks: readonly { type: string; start: number; end: number }[] = []): Candidate[] {
-    const tokens = maskTokens(tokenize(text), masks);
+    let tokens = maskTokens(tokenize(text), masks);
+    if (isLowerCased(text)) tokens = recase(tokens, this.lex);
     this.sawStreet = false;
     const tags = this.tagIndices(tokens);
     const spans = spansFromTags(tokens, tags, this.lex);
     if (this.unknownNames) spans.push(...unknownCapitalised(tokens, tags, this.lex));
     spans.sort((a, b) => a.start - b.start);
     // Street addresses need a street word (seen while tagging) and a house number.
-    return this.sawStreet && /\d/.test(text) ? withAddresses(spans, findAddresses(tokens, this.lex)) : spans;
+    return this.sawStreet && (/\d/.test(text) || /\bcorner of\b/i.test(text)) ? withAddresses(spans, findAddresses(tokens, this.lex)) : spans;
   }
 }
 

@@ -97,8 +97,8 @@ export const PATTERNS: PatternRecognizer[] = [
     type: "CREDIT_CARD",
     // Issuer prefixes 1-6 (ISO/IEC 7812 major industry identifiers; 15-digit JCB uses 1800 and 2131)
     // and Maestro's 0604, 12 to 19 digits.
-    // Digits run together or in groups of four (Amex: 4-6-5), as cards are printed.
-    regex: /(?<![\d-])(?:(?:0604|[1-6]\d{3})(?:\d{8,15}|( |-)\d{4}(?:\1\d{4}){1,2}(?:\1\d{1,4})?)|3[47]\d{2}( |-)\d{6}\2\d{5})(?![\d-]*\d)/g,
+    // Digits run together or in groups of four (Amex: 4-6-5, Diners Club: 4-6-4), as cards are printed.
+    regex: /(?<![\d-])(?:(?:0604|[1-6]\d{3})(?:\d{8,15}|( |-)\d{4}(?:\1\d{4}){1,2}(?:\1\d{1,4})?)|3[47]\d{2}( |-)\d{6}\2\d{5}|3[068]\d{2}( |-)\d{6}\3\d{4})(?![\d-]*\d)/g,
     score: 0.9,
     context: ["card", "credit", "visa", "mastercard", "amex", "payment", "cc", "debit"],
     validate: luhnValid,
@@ -107,18 +107,18 @@ export const PATTERNS: PatternRecognizer[] = [
     name: "iban",
     // Above other checksummed patterns: mod-97 over letters and digits is the strongest of them.
     priority: 2.5,
-    gate: { digits: 4, re: /[A-Z]{2}\d{2}/ },
+    gate: { digits: 4, re: /[A-Za-z]{2}\d{2}/ },
     type: "IBAN_CODE",
-    regex: /\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?\b/g,
+    regex: /\b[A-Za-z]{2}\d{2}(?:[ ]?[A-Za-z0-9]{4}){2,7}(?:[ ]?[A-Za-z0-9]{1,4})?\b/g,
     score: 0.95,
     validate: ibanValid,
   },
   {
     name: "iban_checksum",
     priority: 2.5,
-    gate: { digits: 4, re: /[A-Z]{2}\d{2}/ },
+    gate: { digits: 4, re: /[A-Za-z]{2}\d{2}/ },
     type: "IBAN_CODE",
-    regex: /\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?\b/g,
+    regex: /\b[A-Za-z]{2}\d{2}(?:[ ]?[A-Za-z0-9]{4}){2,7}(?:[ ]?[A-Za-z0-9]{1,4})?\b/g,
     score: 0.75,
     validate: ibanChecksumValid,
   },
@@ -236,9 +236,18 @@ export const PATTERNS: PatternRecognizer[] = [
     gate: { digits: 1 },
     type: "AGE",
     // The finding is the number alone ("I am 42 years old" → "42"): the rest is not personal.
-    regex: /\b(?:aged?\s*:?\s*(\d{1,3})|(?:age|ages) (?:of|is|was)\s+(\d{1,3})|turn(?:ed|s|ing)\s+(\d{1,3})(?!\s*(?:%|percent|times|minutes|hours|days|pages))|(\d{1,3})\s*(?:-|\s)?(?:years?|yrs?|y\.?\/?o\.?)(?:[\s-]*(?:old|of age))?)\b/gi,
+    // Ages are whole numbers or, for infants, one decimal ("1.5").
+    regex: /\b(?:aged?\s*:?\s*(\d{1,3}(?:\.\d)?)|(?:age|ages) (?:of|is|was)\s+(\d{1,3}(?:\.\d)?)|turn(?:ed|s|ing)\s+(\d{1,3})(?!\s*(?:%|percent|times|minutes|hours|days|pages|o'clock|[ap]\.?m\b))|(\d{1,3}(?:\.\d)?)\s*(?:-|\s)?(?:years?|yrs?|y\.?\/?o\.?)(?:[\s-]*(?:old|of age))?|(?:i'm|i am|he's|she's|he is|she is|who is|who's|you're|you are)\s+(\d{1,3})(?=\s*(?:[,.;!?)]|$|\n|and\b|now\b|today\b|this\b|next\b|in\b))(?![.,]\d))\b/gi,
     score: 0.75,
     captured: true,
+  },
+  {
+    // "I'm Karl, 34, from Bern": a number set off by commas right after a capitalised word.
+    name: "age_apposition",
+    gate: { digits: 1, includes: "," },
+    type: "AGE",
+    regex: /(?<=\p{Lu}[\p{Ll}\p{M}'’-]+, )(\d{1,3})(?=, )/gu,
+    score: 0.5,
   },
   {
     name: "private_key",

@@ -38,7 +38,25 @@ export function spansFromTags(tokens: Token[], tags: Uint8Array, lex?: Lexicons)
       // One word alone: the lexicons outvote the tagger when they are unambiguous ("Thomas" is a
       // person, "Norway" a place), since a single word gives the tagger little context.
       if (lex && last === i) kind = lexiconKind(tokens[i]!.text, kind, lex);
-      const c: Candidate = { type: TYPE_OF[kind]!, start: tokens[i]!.start, end: tokens[last]!.end, score: 0.85, recognizer: "tagger" };
+      // "Ford Motor Company", "Rio Tinto plc": a legal-form or sector word at the end makes it an organisation.
+      if (last === j - 1 && j < tokens.length && isOrgEnd(tokens[j]!.text, lex) && tokens[j]!.start <= tokens[last]!.end + 1) {
+        last = j;
+        j++;
+      }
+      if (kind !== "ORG" && last > i && isOrgEnd(tokens[last]!.text, lex)) kind = "ORG";
+
+      let zip: Candidate | undefined;
+      if (kind === "LOC" && lex) {
+        // "Kentucky 08500" outside a street address: the place and its postcode are two places.
+        let k = last;
+        while (k > i && (isDigits(tokens[k]!.text) || (tokens[k]!.text === "-" && k < last))) k--;
+        if (k < last && isDigits(tokens[last]!.text) && knownPlace(tokens[k]!.text, lex)) {
+          zip = { type: "LOCATION", start: tokens[k + 1]!.start, end: tokens[last]!.end, score: 0.85, recognizer: "tagger" };
+          last = k;
+        }
+      }
+      const end = tokens[last]!.end;
+      const c: Candidate = { type: TYPE_OF[kind]!, start: tokens[i]!.start, end, score: 0.85, recognizer: "tagger" };
       if (kind === "LOC") {
         for (let x = i; x <= last; x++) {
           const code = tokens[x]!.text.charCodeAt(0);
@@ -46,32 +64,19 @@ export function spansFromTags(tokens: Token[], tags: Uint8Array, lex?: Lexicons)
         }
       }
       out.push(c);
+      if (zip) out.push(zip);
     }
     i = j;
-  }
-  return mergeAddresses(out, tokens);
-}
-
-/** A street address and the places next to it (", City\nState ZIP") are one postal address. */
-function mergeAddresses(spans: Candidate[], tokens: Token[]): Candidate[] {
-  const out: Candidate[] = [];
-  for (const c of spans) {
-    const prev = out[out.length - 1];
-    // Either side may hold the house number: "Gg. Putra" + "9, Situbondo ..." is one address.
-    if (prev && prev.type === "LOCATION" && c.type === "LOCATION" && (prev.street || c.street) && gapIsSeparator(tokens, prev.end, c.start)) {
-      prev.end = c.end;
-      prev.street = true;
-      continue;
-    }
-    out.push(c);
   }
   return out;
 }
 
-function gapIsSeparator(tokens: Token[], from: number, to: number): boolean {
-  for (const t of tokens) if (t.start >= from && t.end <= to && !/^[,\n]$/.test(t.text)) return false;
-  return to - from <= 4;
-}
+// Last words that only organisations end in (legal forms and sector words).
+const ORG_END = new Set(["inc", "llc", "ltd", "corp", "corporation", "company", "co", "gmbh", "ag", "plc", "group", "holdings", "partners", "associates", "bank", "bancorp", "technologies", "systems", "solutions", "industries", "limited", "llp", "enterprises", "services", "consulting", "pharmaceuticals", "airlines", "insurance", "foundation", "institute", "university", "authority", "agency", "trust", "bv", "nv", "spa", "srl"]);
+// "CO" and "IN" are states too.
+const isOrgEnd = (t: string, lex?: Lexicons) => ORG_END.has(t.toLowerCase()) && isLetterStart(t) && !lex?.stateAbbr.has(t);
+const isDigits = (t: string) => /^\d{3,6}$/.test(t);
+const knownPlace = (t: string, lex: Lexicons) => lex.states.has(t) || lex.stateAbbr.has(t) || lex.countries.has(t) || lex.bigCities.has(t);
 
 /** Rule-found addresses absorb the tagged spans they overlap (a street named after a person included). */
 export function withAddresses(tagged: Candidate[], addresses: Candidate[]): Candidate[] {

@@ -1,7 +1,9 @@
 // Generator of synthetic labelled sentences (our own templates filled by @faker-js/faker) used to
 // train the tagger and to self-test the recognizers. Deterministic for a given seed.
 import { allLocales, base, Faker, type LocaleDefinition } from "@faker-js/faker";
+import { formValue } from "./synth-forms.ts";
 import { NEGATIVES, OPENERS, PROSE_SLOT, TEMPLATES } from "./templates.ts";
+import { FORM_NEGATIVES, FORM_TEMPLATES } from "./templates-forms.ts";
 
 export { NEGATIVES, OPENERS, TEMPLATES };
 
@@ -105,7 +107,11 @@ function fillRaw(f: Faker, slot: string): { value: string; type?: string } {
     case "IB": return { value: f.finance.iban({ formatted: f.datatype.boolean() }), type: "IBAN_CODE" };
     case "SSN": return { value: ssn(f), type: "US_SSN" };
     case "IP": return { value: f.datatype.boolean() ? f.internet.ipv4() : f.internet.ipv6(), type: "IP_ADDRESS" };
-    default: return { value: slot };
+    default: {
+      const v = formValue(f, slot);
+      if (!v) return { value: slot };
+      return { value: v.value, type: v.address ? "ADDRESS" : v.type };
+    }
   }
 }
 
@@ -153,8 +159,22 @@ export function generateExamples(count: number, seed = 1, prose: string[] = [], 
   const negatives = keep(NEGATIVES);
   const openers = keep(OPENERS);
   const texts = keep(prose);
+  const forms = keep(FORM_TEMPLATES);
+  const formNegatives = keep(FORM_NEGATIVES);
+  const us = fakerFor("en_US", seed * 1000 + 999);
   const out: SynthExample[] = [];
   for (let i = 0; i < count; i++) {
+    // Half the examples come from the record-like templates, mostly with American values.
+    if (i % 2 === 1) {
+      const f = us.number.int({ min: 0, max: 2 }) ? us : fakers[i % fakers.length]!;
+      const negative = f.number.int({ min: 0, max: 9 }) === 0;
+      const ex = render(f, negative ? pick(f, formNegatives) : pick(f, forms));
+      // Some sentences are lower-cased whole, as real chat text often is.
+      const lower = ex.text.toLowerCase();
+      if (f.number.int({ min: 0, max: 19 }) === 0 && lower.length === ex.text.length) ex.text = lower;
+      out.push(ex);
+      continue;
+    }
     const f = fakers[i % fakers.length]!;
     const negative = f.number.int({ min: 0, max: 5 }) === 0;
     const form = negative || texts.length === 0 ? 0 : f.number.int({ min: 0, max: 7 });

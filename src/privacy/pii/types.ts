@@ -41,4 +41,6 @@ export interface Candidate extends Finding {
   priority?: number;
   /** A tagged place that starts with a house number (a street address). */
   street?: boolean;
+  /** Set on a joined address whose parts are on more than one line. */
+  multiline?: boolean;
 }

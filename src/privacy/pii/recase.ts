@@ -1,0 +1,35 @@
+// Lower-cased text ("i met john smith in boston"): the tagger leans on capitals, so words that the
+// name and place lexicons know (and that are not ordinary English words) get their capital back
+// before tagging. Only the first letter changes, so string offsets stay the same.
+import type { Lexicons } from "./lexicon.ts";
+import type { Token } from "./tokenize.ts";
+
+let known: Set<string> | undefined;
+
+function knownLower(lex: Lexicons): Set<string> {
+  if (known) return known;
+  known = new Set<string>();
+  for (const set of [lex.firstNames, lex.lastNames, lex.bigCities, lex.countries, lex.states]) {
+    for (const w of set) {
+      const l = w.toLowerCase();
+      if (l.length >= 3 && !lex.commonWords.has(l)) known.add(l);
+    }
+  }
+  for (const w of lex.streetSuffixes) if (w.length >= 4) known.add(w);
+  return known;
+}
+
+/** True when the text has lower-case letters and no capital at all. */
+export function isLowerCased(text: string): boolean {
+  return !/\p{Lu}/u.test(text) && /\p{Ll}/u.test(text);
+}
+
+/** Tokens with a capital restored on lexicon words (same offsets). */
+export function recase(tokens: Token[], lex: Lexicons): Token[] {
+  const k = knownLower(lex);
+  return tokens.map((t) => {
+    if (!k.has(t.text)) return t;
+    const up = t.text[0]!.toUpperCase();
+    return up.length === 1 ? { ...t, text: up + t.text.slice(1) } : t;
+  });
+}
