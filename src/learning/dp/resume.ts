@@ -8,10 +8,14 @@ import { readFile, stat } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { CorruptFileError, InvalidArgumentError, LlmosError, NotFoundError } from "../../errors/index.ts";
 import { decodeSafetensors, float32Tensors, readSafetensors } from "../../engine/safetensors/index.ts";
-import { hasCheckpoint, loadCheckpoint, SEALED, type CheckpointSealer, type LoadedCheckpoint } from "../../engine/train/index.ts";
+import * as tf from "@tensorflow/tfjs";
+import type { LlamaConfig } from "../../engine/model/index.ts";
+import { hasCheckpoint, loadCheckpoint, loadOptimizerState, SEALED, type CheckpointSealer, type LoadedCheckpoint } from "../../engine/train/index.ts";
 import { DpBudgetStore } from "../../privacy/dp/index.ts";
 import { writeFileAtomic } from "../../store/index.ts";
+import type { LoraAdapters } from "./lora.ts";
 import type { PrivacyPlan } from "./privacy.ts";
+import type { DpOptimizer } from "./step.ts";
 
 export const DP_RUN = "dp-run.json";
 const RUN_FORMAT = "llmos-dp-run/1";
@@ -194,4 +198,35 @@ export async function readOptimizerFile(dir: string, sealer?: CheckpointSealer):
     return float32Tensors(decodeSafetensors(bytes, path + SEALED), path + SEALED);
   }
   return float32Tensors(await readSafetensors(path), path);
+}
+
+export function sameNumber(a: number, b: number): boolean {
+  return a === b || Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(a), Math.abs(b));
+}
+
+/** The resumed run must be the same mechanism: same data, same number of sequences, same plan. */
+export function checkSameRun(r: DpRunRecord, sha256: string, n: number, plan: PrivacyPlan): void {
+  if (sha256 !== r.data_sha256) throw new InvalidArgumentError("--data", "differs from the data the DP run being resumed was trained on (its SHA-256 changed); resume with the same files");
+  if (n !== r.sequences) throw new InvalidArgumentError("--data", `packs into ${n} training sequences, the DP run being resumed had ${r.sequences}`);
+  for (const k of ["noiseMultiplier", "samplingRate", "steps", "epsilon", "delta", "clip"] as const) {
+    if (!sameNumber(plan[k], r.plan[k])) throw new LlmosError("dp_resume_mismatch", 409, `the recomputed privacy plan differs from the DP run being resumed (${k}: ${plan[k]} vs ${r.plan[k]})`, { data: { field: k } });
+  }
+  if (plan.accountant !== r.plan.accountant) throw new LlmosError("dp_resume_mismatch", 409, "the recomputed privacy plan uses another accountant than the DP run being resumed", { data: { field: "accountant" } });
+}
+
+/** Restores the optimizer moments (and LoRA adapters) of the checkpoint being resumed. */
+export async function restore(ck: NonNullable<ResumePoint["checkpoint"]>, optimizer: DpOptimizer, adapters: LoraAdapters | undefined, config: LlamaConfig, sealer?: CheckpointSealer): Promise<void> {
+  if (ck.dp.lora !== (adapters !== undefined)) throw new LlmosError("dp_resume_mismatch", 409, "the checkpoint being resumed was trained with a different --lora-rank setting", { data: { field: "lora" } });
+  const isAdam = "loadState" in optimizer;
+  if (!adapters) {
+    if (isAdam) optimizer.loadState(await loadOptimizerState(ck.dir, config, sealer), ck.state.step);
+    return;
+  }
+  const saved = await readOptimizerFile(ck.dir, sealer);
+  for (const [name, v] of adapters.params) {
+    const data = saved.get(`a.${name}`);
+    if (!data || data.length !== v.size) throw new LlmosError("dp_resume_mismatch", 409, `the checkpoint being resumed lacks LoRA adapter '${name}' of this rank`, { data: { field: "lora" } });
+    tf.tidy(() => v.assign(tf.tensor(data, v.shape)));
+  }
+  if (isAdam) optimizer.loadState(saved, ck.state.step);
 }

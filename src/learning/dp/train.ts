@@ -8,7 +8,7 @@ import { basename, join, resolve } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { InvalidArgumentError, LlmosError } from "../../errors/index.ts";
 import { evaluateLoss, initBackend, LlamaModel } from "../../engine/model/index.ts";
-import { DataOrder, corpusFingerprint, learningRate, loadOptimizerState, packSequences, readDocuments, saveCheckpoint, splitSequences, tokenizeDocuments, type CheckpointSealer, type ResolvedTrainOptions } from "../../engine/train/index.ts";
+import { DataOrder, corpusFingerprint, learningRate, packSequences, readDocuments, saveCheckpoint, splitSequences, tokenizeDocuments, type CheckpointSealer, type ResolvedTrainOptions } from "../../engine/train/index.ts";
 import { assertReleaseRng, DpBudgetStore, RandomSource, RdpAccountant, type AccountantName } from "../../privacy/dp/index.ts";
 import { scrubFile } from "../../privacy/pii/index.ts";
 import { loadBase } from "./base.ts";
@@ -21,7 +21,7 @@ import { clippedGradientSum } from "./clipped-sum.ts";
 import { LORA_TARGETS, LoraAdapters } from "./lora.ts";
 import { saveLora } from "./lora-gguf.ts";
 import { KEEP_BYTES } from "./norms.ts";
-import { DP_RUN, hasRun, mergeResumeOptions, newRunRecord, openResume, pinnedSettings, readOptimizerFile, resumeBudget, writeRunRecord, type BudgetRecord, type DpCheckpointState, type DpRunRecord, type ResumePoint } from "./resume.ts";
+import { checkSameRun, DP_RUN, hasRun, mergeResumeOptions, newRunRecord, openResume, pinnedSettings, restore, resumeBudget, sameNumber, writeRunRecord, type BudgetRecord, type DpCheckpointState, type DpRunRecord, type ResumePoint } from "./resume.ts";
 
 export interface DpTrainOptions {
   /** Seals the checkpoint's tensors at rest (a private checkpoint); also opens a sealed --from base. */
@@ -122,20 +122,6 @@ export async function trainDp(o: DpTrainOptions): Promise<DpTrainResult> {
     // Scrubbed copies of the corpus never outlive the run, whether it succeeded or not.
     if (o.scrub && typeof o.out === "string" && o.out !== "") await rm(join(resolve(o.out), ".scrubbed"), { recursive: true, force: true });
   }
-}
-
-function sameNumber(a: number, b: number): boolean {
-  return a === b || Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(a), Math.abs(b));
-}
-
-/** The resumed run must be the same mechanism: same data, same number of sequences, same plan. */
-function checkSameRun(r: DpRunRecord, sha256: string, n: number, plan: PrivacyPlan): void {
-  if (sha256 !== r.data_sha256) throw new InvalidArgumentError("--data", "differs from the data the DP run being resumed was trained on (its SHA-256 changed); resume with the same files");
-  if (n !== r.sequences) throw new InvalidArgumentError("--data", `packs into ${n} training sequences, the DP run being resumed had ${r.sequences}`);
-  for (const k of ["noiseMultiplier", "samplingRate", "steps", "epsilon", "delta", "clip"] as const) {
-    if (!sameNumber(plan[k], r.plan[k])) throw new LlmosError("dp_resume_mismatch", 409, `the recomputed privacy plan differs from the DP run being resumed (${k}: ${plan[k]} vs ${r.plan[k]})`, { data: { field: k } });
-  }
-  if (plan.accountant !== r.plan.accountant) throw new LlmosError("dp_resume_mismatch", 409, "the recomputed privacy plan uses another accountant than the DP run being resumed", { data: { field: "accountant" } });
 }
 
 function debit(o: DpTrainOptions & { dataset: NonNullable<DpTrainOptions["dataset"]> }, record: DpRunRecord, out: string, q: number): BudgetRecord {
@@ -317,21 +303,4 @@ async function run(given: DpTrainOptions): Promise<DpTrainResult> {
     adapters?.dispose();
     model.dispose();
   }
-}
-
-/** Restores the optimizer moments (and LoRA adapters) of the checkpoint being resumed. */
-async function restore(ck: NonNullable<ResumePoint["checkpoint"]>, optimizer: ReturnType<typeof createOptimizer>, adapters: LoraAdapters | undefined, config: LlamaModel["config"], sealer?: CheckpointSealer): Promise<void> {
-  if (ck.dp.lora !== (adapters !== undefined)) throw new LlmosError("dp_resume_mismatch", 409, "the checkpoint being resumed was trained with a different --lora-rank setting", { data: { field: "lora" } });
-  const isAdam = "loadState" in optimizer;
-  if (!adapters) {
-    if (isAdam) optimizer.loadState(await loadOptimizerState(ck.dir, config, sealer), ck.state.step);
-    return;
-  }
-  const saved = await readOptimizerFile(ck.dir, sealer);
-  for (const [name, v] of adapters.params) {
-    const data = saved.get(`a.${name}`);
-    if (!data || data.length !== v.size) throw new LlmosError("dp_resume_mismatch", 409, `the checkpoint being resumed lacks LoRA adapter '${name}' of this rank`, { data: { field: "lora" } });
-    tf.tidy(() => v.assign(tf.tensor(data, v.shape)));
-  }
-  if (isAdam) optimizer.loadState(saved, ck.state.step);
 }
