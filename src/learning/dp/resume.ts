@@ -3,6 +3,14 @@
 // (training.dp in its config.json, published atomically with the weights). A resumed run recomputes
 // the plan, checks it is the same mechanism, composes the accountant up to the checkpoint's step and
 // never debits the budget again.
+// Why this is sound: only published checkpoints leave the run, so the released iterates are those of
+// one run of the planned DP-SGD mechanism (Abadi et al. 2016, Alg. 1; the RDP composition of Mironov
+// 2017 counts every published step once); steps lost after the last checkpoint released nothing and
+// are re-drawn with fresh randomness. No RNG state is saved: each step's Poisson coins and Gaussian
+// noise are fresh CSPRNG draws, which is exactly what the accountant assumes, whereas a seed stored
+// beside the weights would let anyone holding the checkpoint recompute and subtract the noise.
+// Rolling back to an older checkpoint would re-run published steps (a second draw of a released
+// output), so it is refused against the recorded high-water step.
 import { randomUUID } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
