@@ -1,5 +1,7 @@
 // Puts every generation on the audit ledger: the decision and the input's hash are committed before
 // the first output can leave, the output's hash and token counts when it ends. Never raw text.
+// Group commit (AuditLedger.appendGrouped): the fsync runs off the event loop, shared by concurrent
+// requests, instead of blocking the decode loop ~2 ms twice per request (bench: audit).
 import { createHash } from "node:crypto";
 import type { GenerationInput, StreamPart } from "../runtime/index.ts";
 import type { AuditLedger, Principal } from "../security/index.ts";
@@ -16,7 +18,7 @@ export function audited(ledger: AuditLedger, principal: Principal, resource: str
     first.catch(() => undefined);
     const base = { who: principal.id, tenant: principal.tenant, resource };
     try {
-      ledger.append({ ...base, action: "model.generate", decision: "allow", inputHash: hashOf(JSON.stringify(input)) });
+      ledger.appendGrouped({ ...base, action: "model.generate", decision: "allow", inputHash: hashOf(JSON.stringify(input)) });
     } catch (e) {
       // Fail closed: no record, no output.
       await it.return?.();
@@ -30,7 +32,7 @@ export function audited(ledger: AuditLedger, principal: Principal, resource: str
           const p = r.value;
           if (p.type === "text-delta") out.update(p.text);
           if (p.type === "finish" || p.type === "error") {
-            ledger.append({
+            ledger.appendGrouped({
               ...base, action: "model.generate.end", decision: p.type === "finish" ? "info" : "deny", outputHash: out.digest("hex"),
               detail: p.type === "finish"
                 ? { finish: p.finishReason, promptTokens: p.usage.promptTokens, completionTokens: p.usage.completionTokens }

@@ -171,6 +171,7 @@ export class Kernel {
 
   async dispose(): Promise<void> {
     await this.scheduler.dispose();
+    await this.security.ledger.flush().catch(() => undefined); // closing checkpoints and syncs anyway
     this.security.close();
     this.db.close();
   }

@@ -252,3 +252,19 @@ test("a ledger whose stored nodes were destroyed still opens for verify, and ref
     t.close();
   }
 });
+
+test("grouped appends interleave with durable ones in one chain that verifies after flush()", async () => {
+  const t = tempLedger(4);
+  try {
+    for (let i = 0; i < 9; i++) {
+      const r = i % 3 ? t.ledger.appendGrouped(sampleEvent(i)) : t.ledger.append(sampleEvent(i));
+      assert.equal(r.index, i);
+    }
+    await t.ledger.flush();
+    assert.equal(t.db.pragma("synchronous", { simple: true }), 2);
+    assert.deepEqual(t.ledger.heads().map((h) => h.size), [4, 8]);
+    assert.equal(verifyLedger(t.reopen()).ok, true);
+  } finally {
+    t.close();
+  }
+});
