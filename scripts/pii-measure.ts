@@ -35,3 +35,17 @@ for (const type of ["LOCATION", "PERSON", "ORGANIZATION"]) {
   });
   process.stdout.write(`${type}: gold ${n}: strict ${strict}, overlap<0.5 ${anyOv} (pred inside gold ${predInside}, else ${goldInside}), other type ${otherType}, untouched ${none} | pred ${np}: fp overlapping some gold ${fpOverlap} (inside a same-type gold ${fpInside}, on another type ${fpOther}), fp on nothing ${fpNoOverlap}\n`);
 }
+// Shapes of our own LOCATION predictions that are bigger than the gold span they cover.
+{
+  const shapes = new Map<string, number>();
+  gold.forEach((g, i) => {
+    for (const q of pred[i]!.filter((x) => x.type === "LOCATION")) {
+      const inner = g.filter((s) => s.type === "LOCATION" && s.start >= q.start && s.end <= q.end && iou(q, s) < 0.5);
+      if (!inner.length) continue;
+      const v = texts[i]!.slice(q.start, q.end);
+      const k = `${a.analyze(texts[i]!, { withRecognizer: true }).find((f) => f.start === q.start)?.recognizer} comma=${v.includes(",")} nl=${v.includes("\n")} digit=${/\d/.test(v)} golds=${inner.length}`;
+      shapes.set(k, (shapes.get(k) ?? 0) + 1);
+    }
+  });
+  process.stdout.write(`${JSON.stringify([...shapes].sort((x, y) => y[1] - x[1]))}\n`);
+}

@@ -53,6 +53,12 @@ export function spansFromTags(tokens: Token[], tags: Uint8Array, lex?: Lexicons)
         if (k < last && isDigits(tokens[last]!.text) && knownPlace(tokens[k]!.text, lex)) {
           zip = { type: "LOCATION", start: tokens[k + 1]!.start, end: tokens[last]!.end, score: 0.85, recognizer: "tagger" };
           last = k;
+        } else if (j < tokens.length && isDigits(tokens[j]!.text) && knownPlace(tokens[last]!.text, lex) && !/\d/.test(tokens[last]!.text)) {
+          // "Illinois 62704" where the tagger left the postcode out.
+          let e = j;
+          if (tokens[j + 1]?.text === "-" && /^\d{4}$/.test(tokens[j + 2]?.text ?? "")) e = j + 2;
+          zip = { type: "LOCATION", start: tokens[j]!.start, end: tokens[e]!.end, score: 0.85, recognizer: "tagger" };
+          j = e + 1;
         }
       }
       const end = tokens[last]!.end;

@@ -121,7 +121,7 @@ export function train(count: number, epochs: number, seed = 7, part?: "even" | "
  * both the sentence shapes and the names are unseen. Generated data only; the evaluation set is
  * never used to choose anything.
  */
-export function heldOutScore(count: number, epochs: number, bags: number): ReturnType<typeof scoreSpans> {
+export function heldOutScore(count: number, epochs: number, bags: number, margins: number[] = [0]): ReturnType<typeof scoreSpans>[] {
   const lex = lexicons();
   const require = createRequire(import.meta.url);
   const pool = Object.keys(require("humannames") as Record<string, number>).filter(
@@ -144,15 +144,21 @@ export function heldOutScore(count: number, epochs: number, bags: number): Retur
   });
   const tagger = new NameTagger(trainBagged(count, epochs, bags, "even"));
   const gold = dev.map((e) => e.spans.filter((sp) => KIND[sp.type]).map((sp) => ({ type: sp.type, start: sp.start, end: sp.end })));
-  return scoreSpans(gold, dev.map((e) => tagger.find(e.text)));
+  return margins.map((m) => {
+    tagger.oMargin = m;
+    return scoreSpans(gold, dev.map((e) => tagger.find(e.text)));
+  });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const heldout = process.argv.includes("--heldout");
   const [count = 12000, epochs = 8, bags = 4] = process.argv.slice(2).filter((a) => !a.startsWith("--")).map(Number);
   if (heldout) {
-    const r = heldOutScore(count, epochs, Math.min(bags, 2));
-    process.stdout.write(`${JSON.stringify({ overall: r.overall, per_type: r.per_type })}\n`);
+    const margins = (process.env.MARGINS ?? "0").split(",").map(Number);
+    heldOutScore(count, epochs, Math.min(bags, 2), margins).forEach((r, i) => {
+      const t = Object.entries(r.per_type).map(([k, v]) => `${k} ${v.f2}`).join(" ");
+      process.stdout.write(`margin ${margins[i]}: F2 ${r.overall.f2} P ${r.overall.precision} R ${r.overall.recall} | ${t}\n`);
+    });
   } else {
     const weights = trainBagged(count, epochs, bags).export(0.05);
     mkdirSync(new URL("./model/", import.meta.url), { recursive: true });
