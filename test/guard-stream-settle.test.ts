@@ -1,5 +1,6 @@
-// The output scan of the streaming guard settles text in whole-word pieces: PII that the model
-// streams token by token is still found, and the scan runs once per piece, not once per token.
+// The streaming guard: the output scan settles text in whole-word pieces (PII that the model streams
+// token by token is still found, and the scan runs once per piece, not once per token), and
+// re-identification holds back only text that could be the start of a surrogate.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Analyzer, guardStream, PseudonymMap, type PiiPolicy } from "../src/privacy/pii/index.ts";
@@ -41,4 +42,28 @@ test("the first piece is passed on at once; then the scan runs once per piece, f
   assert.ok(r.scans * 4 <= r.chunks, `${r.scans} scans for ${r.chunks} chunks`);
   // Every later piece ends at a word boundary (or is the tail settled at the finish).
   for (const d of r.deltas.slice(1, -1)) assert.match(d.text, /\s$/);
+});
+
+test("re-identification holds back only text that could start a surrogate, and still maps a split one back", async () => {
+  const map = new PseudonymMap();
+  const s = map.surrogate("PERSON", "Ada Lovelace");
+  const chunks = ["Thanks", " for", " the", " note", ", ", s.slice(0, 3), s.slice(3), " will", " reply."];
+  let fed = "";
+  const seen: string[] = [];
+  async function* source(): AsyncIterable<StreamPart> {
+    for (const c of chunks) {
+      fed += c;
+      yield { type: "text-delta", text: c };
+    }
+    yield { type: "finish", finishReason: "stop", usage: { promptTokens: 1, completionTokens: chunks.length } };
+  }
+  let out = "";
+  for await (const p of guardStream(source(), { pseudonyms: map, reidentify: true })) {
+    if (p.type !== "text-delta") continue;
+    out += p.text;
+    seen.push(fed);
+  }
+  assert.equal(out, "Thanks for the note, Ada Lovelace will reply.");
+  // Ordinary words went out as they arrived: the first four chunks were each passed on at once.
+  assert.deepEqual(seen.slice(0, 4), ["Thanks", "Thanks for", "Thanks for the", "Thanks for the note"]);
 });

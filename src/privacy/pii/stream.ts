@@ -1,7 +1,7 @@
 // The response side of the guard over the runtime's stream: maps pseudonyms back for the caller and
-// scans the model's own output for new PII, across chunk boundaries. Holds back at most as many
-// characters as the longest surrogate (so a surrogate split over two chunks is still found) and
-// fails closed: if the guard throws, the stream ends with an error part and the held text is dropped.
+// scans the model's own output for new PII, across chunk boundaries. For re-identification it holds
+// back only a tail that could start a surrogate (never more than the longest one), so a surrogate
+// split over chunks is still found; the output scan settles whole-word pieces. It fails closed: if the guard throws, the stream ends with an error part and the held text is dropped.
 import { LlmosError } from "../../errors/index.ts";
 import type { StreamPart } from "../../runtime/stream.ts";
 import { anonymize } from "./anonymize.ts";
@@ -59,10 +59,29 @@ function settle(text: string, o: StreamGuardOptions): string {
 }
 
 /**
- * Where the settled part of `buf` ends: `hold` characters back (a surrogate's prefix at the end is
- * always inside the held part when `hold` ≥ the longest surrogate), never inside a surrogate.
+ * How many characters at the end of `buf` could be the start of a surrogate still arriving: the
+ * longest suffix of `buf` that is a proper prefix of some surrogate (0 for most text, never more
+ * than the longest surrogate). Only those need holding back for re-identification.
  */
-function safeCut(buf: string, hold: number, map: PseudonymMap, wholeWords: boolean): number {
+function surrogateTail(buf: string, map: PseudonymMap): number {
+  let tail = 0;
+  for (const s of map.surrogates()) {
+    for (let k = Math.min(s.length - 1, buf.length); k > tail; k--) {
+      if (buf.endsWith(s.slice(0, k))) {
+        tail = k;
+        break;
+      }
+    }
+  }
+  return tail;
+}
+
+/**
+ * Where the settled part of `buf` ends: at least `minHold` characters back and before any possible
+ * start of a surrogate (surrogateTail), never inside a surrogate.
+ */
+function safeCut(buf: string, minHold: number, map: PseudonymMap, wholeWords: boolean): number {
+  const hold = Math.max(minHold, surrogateTail(buf, map));
   let cut = Math.max(0, buf.length - hold);
   // Do not end a settled piece in the middle of a word: the output scan needs whole words. With
   // `wholeWords` the trailing word may still grow, so the cut goes back to the last white space.
@@ -123,7 +142,7 @@ export async function* guardStream(source: AsyncIterable<StreamPart>, options: S
         // The first piece goes out at once (time to first token); later ones in settleChars pieces.
         const piece = emitted ? settleChars : 0;
         if (buf.length < piece) continue;
-        const cut = safeCut(buf, Math.max(min, options.pseudonyms.longestSurrogate), options.pseudonyms, piece > 0);
+        const cut = safeCut(buf, min, options.pseudonyms, piece > 0);
         if (cut > 0 && cut >= piece) {
           emitted = true;
           const text = guarded(buf.slice(0, cut), options);
