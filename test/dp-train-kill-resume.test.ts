@@ -89,6 +89,11 @@ test("train --dp killed with SIGKILL after the first checkpoint, then --resume: 
   // Keep the checkpoint the resume starts from (older ones are pruned as training goes on).
   cpSync(killed.dir, join(dir, "ckpt-at-kill"), { recursive: true });
 
+  // The non-private trainer refuses to continue a DP run: its card would claim ε for steps without DP.
+  const plain = await llmos(["train", "--data", corpus, "--config", "tiny", "--tokenizer", tok, "--out", crashed, "--seq-len", "32", "--batch-size", "8", "--max-steps", "8", "--resume"], { timeoutMs: 60_000 });
+  assert.notEqual(plain.code, 0);
+  assert.match(plain.stderr, /differentially private run.*train --dp --resume/);
+
   const b = await llmos([...args(crashed, "crashed"), "--resume"], { timeoutMs: 120_000 });
   assert.equal(b.code, 0, b.stderr);
   const events = lines(b.stdout);

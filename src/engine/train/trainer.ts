@@ -84,6 +84,10 @@ export async function train(opts: TrainOptions, hooks: TrainHooks = {}): Promise
   if (opts.resume) {
     if (!(await hasCheckpoint(out))) throw new NotFoundError("checkpoint", out, "nothing to resume there; run without resume to start training");
     ckpt = await loadCheckpoint(out);
+    // Resuming a DP run without DP would train on past its guarantee while its card still claims ε.
+    if ((ckpt.training as unknown as { dp?: unknown }).dp !== undefined) {
+      throw new InvalidArgumentError("resume", `${out} holds a differentially private run; resume it with 'llmos train --dp --resume' so it stays within its privacy budget`);
+    }
   } else {
     await assertFreshOut(out);
   }
