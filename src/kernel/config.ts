@@ -18,8 +18,6 @@ export interface KernelConfig {
   generationTimeoutMs: number;
   memoryBudgetBytes: number;
   keepAliveMs: number;
-  /** SSE write coalescing window (see server/sse.ts); 0 writes every chunk on its own. */
-  streamFlushMs: number;
   /** Per-key token bucket: burst and sustained requests per second. */
   rateLimit: { capacity: number; refillPerSecond: number };
 }
@@ -56,7 +54,6 @@ export function defaultConfig(overrides: Partial<KernelConfig> = {}): KernelConf
     // Half the machine's memory for loaded models, like a conservative Ollama.
     memoryBudgetBytes: envInt("LLMOS_MEMORY_BUDGET", Math.floor(totalmem() / 2), 1),
     keepAliveMs: envInt("LLMOS_KEEP_ALIVE_MS", 300_000, 0),
-    streamFlushMs: envInt("LLMOS_STREAM_FLUSH_MS", 2, 0),
     rateLimit: rateLimitFromEnv(),
     ...overrides,
   };

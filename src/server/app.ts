@@ -102,7 +102,7 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     return { policy: kernel.config.policy, queues: kernel.scheduler.stats(), resident: kernel.scheduler.residency.residentKeys };
   });
 
-  const deps = { target: (p: Principal, model: string) => kernel.target(p, model), streamFlushMs: kernel.config.streamFlushMs };
+  const deps = { target: (p: Principal, model: string) => kernel.target(p, model) };
   generateRoutes(app, deps);
   embeddingRoutes(app, deps);
   modelRoutes(app, { registry: kernel.registry, pipelines: (tenant) => kernel.pipelines.list(tenant).map((p) => ({ name: p.definition.name, created: p.createdAt })) });

@@ -11,8 +11,6 @@ import { disconnectSignal, openSse } from "./sse.ts";
 
 export interface GenerateDeps {
   target(principal: Principal, model: string): ModelTarget;
-  /** SSE write coalescing window in ms (default 0: a write per chunk). */
-  streamFlushMs?: number;
 }
 
 const usageOf = (u: Usage) => ({ prompt_tokens: u.promptTokens, completion_tokens: u.completionTokens, total_tokens: u.promptTokens + u.completionTokens });
@@ -62,7 +60,7 @@ const CHAT: Shape = {
   delta: (text, finish, first) => ({ index: 0, delta: finish ? {} : { ...(first ? { role: "assistant" } : {}), content: text ?? "" }, logprobs: null, finish_reason: finish }),
 };
 
-async function answer(reply: FastifyReply, target: ModelTarget, stream: AsyncIterable<StreamPart>, shape: Shape, wantStream: boolean, includeUsage: boolean, prefix: string, flushMs: number) {
+async function answer(reply: FastifyReply, target: ModelTarget, stream: AsyncIterable<StreamPart>, shape: Shape, wantStream: boolean, includeUsage: boolean, prefix: string) {
   const id = `${prefix}-${randomUUID()}`;
   const created = Math.floor(Date.now() / 1000);
   const head = { id, created, model: target.id, system_fingerprint: null };
@@ -82,7 +80,7 @@ async function answer(reply: FastifyReply, target: ModelTarget, stream: AsyncIte
     await it.return?.();
     throw first.value.error;
   }
-  const sse = openSse(reply, flushMs);
+  const sse = openSse(reply);
   const chunk = (choices: unknown[], extra: object = {}) => sse.send({ ...head, object: shape.chunkObject, choices, ...extra });
   chunk([shape.delta("", null, true)]);
   let part = first;
@@ -119,7 +117,7 @@ export function generateRoutes(app: FastifyInstance, deps: GenerateDeps): void {
     const target = deps.target(req.principal, body.model);
     const signal = disconnectSignal(reply);
     const stream = await target.open(input, options(body, signal), { tenant: req.principal.tenant, signal, ...(body.user ? { user: body.user } : {}), ...conversationOf(req) });
-    return answer(reply, target, stream, shape, body.stream === true, body.stream_options?.include_usage === true, prefix, deps.streamFlushMs ?? 0);
+    return answer(reply, target, stream, shape, body.stream === true, body.stream_options?.include_usage === true, prefix);
   };
   app.post("/v1/completions", async (req, reply) => {
     const body = parseBody(completionRequest, req.body);
