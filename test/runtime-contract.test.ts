@@ -1,11 +1,10 @@
-// Every ModelRuntime driver passes the same contract: llama.cpp on the shipped model (in this thread
-// and on a worker thread), the remote driver
+// Every ModelRuntime driver passes the same contract: llama.cpp on the shipped model, the remote driver
 // against a second LLMasOS process serving it, and the native engine on a training checkpoint.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after } from "node:test";
 import { train } from "../src/engine/train/index.ts";
-import { LlamaCppModel, NativeModel, RemoteModel, ThreadedLlamaCppModel } from "../src/runtime/index.ts";
+import { LlamaCppModel, NativeModel, RemoteModel } from "../src/runtime/index.ts";
 import { sotuText } from "./helpers/corpus.ts";
 import { runtimeContract } from "./helpers/runtime-contract.ts";
 import { newAdminKey, serverEnv, startServer, type RunningServer } from "./helpers/server.ts";
@@ -17,8 +16,6 @@ let upstream: RunningServer | undefined;
 after(async () => upstream?.stop());
 
 runtimeContract("llama.cpp", () => LlamaCppModel.load(GGUF, { slots: 2 }));
-
-runtimeContract("llama.cpp on a worker thread", () => ThreadedLlamaCppModel.load(GGUF, { slots: 2 }));
 
 runtimeContract("remote (LLMasOS upstream)", async () => {
   const key = newAdminKey();

@@ -18,8 +18,6 @@ export interface KernelConfig {
   generationTimeoutMs: number;
   memoryBudgetBytes: number;
   keepAliveMs: number;
-  /** Where llama.cpp models run: a worker thread each (default) or the server's own thread. */
-  llamaThread: "worker" | "main";
   /** Per-key token bucket: burst and sustained requests per second. */
   rateLimit: { capacity: number; refillPerSecond: number };
 }
@@ -31,12 +29,6 @@ function rateLimitFromEnv(): { capacity: number; refillPerSecond: number } {
   const m = /^(\d+)\/(\d+(?:\.\d+)?)$/.exec(raw.trim());
   if (!m || Number(m[1]) < 1 || !(Number(m[2]) > 0)) throw new InvalidArgumentError("LLMOS_RATE_LIMIT", `must be 'burst/per-second' such as 60/10, got '${raw}'`);
   return { capacity: Number(m[1]), refillPerSecond: Number(m[2]) };
-}
-
-function llamaThreadFromEnv(): "worker" | "main" {
-  const raw = process.env.LLMOS_LLAMA_THREAD ?? "worker";
-  if (raw !== "worker" && raw !== "main") throw new InvalidArgumentError("LLMOS_LLAMA_THREAD", `must be worker or main, got '${raw}'`);
-  return raw;
 }
 
 function envInt(name: string, fallback: number, min: number): number {
@@ -62,7 +54,6 @@ export function defaultConfig(overrides: Partial<KernelConfig> = {}): KernelConf
     // Half the machine's memory for loaded models, like a conservative Ollama.
     memoryBudgetBytes: envInt("LLMOS_MEMORY_BUDGET", Math.floor(totalmem() / 2), 1),
     keepAliveMs: envInt("LLMOS_KEEP_ALIVE_MS", 300_000, 0),
-    llamaThread: llamaThreadFromEnv(),
     rateLimit: rateLimitFromEnv(),
     ...overrides,
   };

@@ -4,7 +4,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { LlmosError, NotFoundError } from "../errors/index.ts";
 import { ModelRegistry, SYSTEM_TENANT, type ModelVersion, type RemoteSource } from "../models/index.ts";
-import { LlamaCppModel, NativeModel, RemoteModel, ThreadedLlamaCppModel } from "../runtime/index.ts";
+import { LlamaCppModel, NativeModel, RemoteModel } from "../runtime/index.ts";
 import { openPipeline, PipelineStore, Scheduler, type Loadable } from "../scheduler/index.ts";
 import { BlobStore, openDatabase, sha256File, type Db } from "../store/index.ts";
 import type { Caller } from "../scheduler/index.ts";
@@ -94,8 +94,7 @@ export class Kernel {
         bytes: Math.ceil(v.bytes * 1.2) + 32 * 1024 * 1024,
         load: async () => {
           await this.registry.blobs.verify(v.sha256!);
-          // On its own thread, so request handling never stalls the decode loop (bench: serve).
-          return this.config.llamaThread === "worker" ? ThreadedLlamaCppModel.load(path, { slots }) : LlamaCppModel.load(path, { slots });
+          return LlamaCppModel.load(path, { slots });
         },
       };
     }

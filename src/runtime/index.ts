@@ -1,4 +1,4 @@
-export { LlamaCppModel, ThreadedLlamaCppModel, type LoadOptions } from "./llamacpp/index.ts";
+export { LlamaCppModel, type LoadOptions } from "./llamacpp/index.ts";
 export { NativeModel, StopMatcher } from "./native/index.ts";
 export { RemoteModel, UpstreamError, sseData, type RemoteOptions } from "./remote/index.ts";
 export type { FinishReason, GenerationOptions, StreamPart, Usage } from "./stream.ts";
