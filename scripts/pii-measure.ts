@@ -43,9 +43,30 @@ for (const type of ["LOCATION", "PERSON", "ORGANIZATION"]) {
       const inner = g.filter((s) => s.type === "LOCATION" && s.start >= q.start && s.end <= q.end && iou(q, s) < 0.5);
       if (!inner.length) continue;
       const v = texts[i]!.slice(q.start, q.end);
-      const k = `${a.analyze(texts[i]!, { withRecognizer: true }).find((f) => f.start === q.start)?.recognizer} comma=${v.includes(",")} nl=${v.includes("\n")} digit=${/\d/.test(v)} golds=${inner.length}`;
+      const k = `${a.analyze(texts[i]!, { withRecognizer: true }).find((f) => f.start === q.start)?.["recognizer" as keyof typeof q]} comma=${v.includes(",")} nl=${v.includes("\n")} digit=${/\d/.test(v)} golds=${inner.length}`;
       shapes.set(k, (shapes.get(k) ?? 0) + 1);
     }
   });
   process.stdout.write(`${JSON.stringify([...shapes].sort((x, y) => y[1] - x[1]))}\n`);
+}
+// Confusions between the tagger's types, and the shape of false alarms that touch no gold span.
+{
+  const conf = new Map<string, number>();
+  const fa = new Map<string, number>();
+  const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
+  gold.forEach((g, i) => {
+    const p = pred[i]!;
+    const text = texts[i]!;
+    for (const s of g.filter((x) => ["PERSON", "LOCATION", "ORGANIZATION"].includes(x.type))) {
+      if (p.some((q) => q.type === s.type && iou(q, s) >= 0.5)) continue;
+      const o = p.find((q) => ov(q, s) > 0 && q.type !== s.type);
+      if (o) bump(conf, `${s.type}->${o.type}`);
+    }
+    for (const q of p.filter((x) => ["PERSON", "LOCATION", "ORGANIZATION"].includes(x.type))) {
+      if (g.some((s) => ov(q, s) > 0)) continue;
+      const v = text.slice(q.start, q.end);
+      bump(fa, `${q.type} words=${Math.min(3, v.split(/\s+/).length)} start=${q.start === 0} lower=${v === v.toLowerCase()}`);
+    }
+  });
+  process.stdout.write(`${JSON.stringify([...conf].sort((x, y) => y[1] - x[1]))}\n${JSON.stringify([...fa].sort((x, y) => y[1] - x[1]))}\n`);
 }

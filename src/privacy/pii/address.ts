@@ -53,7 +53,7 @@ export function findAddresses(tokens: Token[], lex: Lexicons): Candidate[] {
     if (!anyStreet && (isCap(tok.text) || STREET_PREFIX.has(tok.text)) && (streetWord(tok.text, lex) || STREET_PREFIX.has(tok.text.toLowerCase()))) anyStreet = true;
     if (anyNum && anyStreet) break;
   }
-  if (!anyStreet) return out;
+  if (!anyStreet || (!anyNum && !tokens.some((t) => t.text === "corner" || t.text === "Corner"))) return out;
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!.text;
     if (t === "corner" || t === "Corner") {

@@ -62,34 +62,60 @@ function passesGate(p: PatternRecognizer, text: string, facts: TextFacts): boole
   return g.re === undefined || g.re.test(text);
 }
 
-function runPattern(p: PatternRecognizer, text: string, out: Candidate[], threshold: number): void {
-  let context = contextSets.get(p);
-  if (!context && p.context) contextSets.set(p, (context = new Set(p.context)));
+// Recognizers with the same regex (phone and phone_regional) scan a text once between them.
+let lastScan: { regex: string; text: string; matches: RegExpExecArray[] } | undefined;
+
+function matchesOf(p: PatternRecognizer, text: string): RegExpExecArray[] {
+  if (lastScan && lastScan.text === text && lastScan.regex === p.regex.source) return lastScan.matches;
+  const matches: RegExpExecArray[] = [];
   p.regex.lastIndex = 0;
   for (let m = p.regex.exec(text); m; m = p.regex.exec(text)) {
     if (m[0].length === 0) {
       p.regex.lastIndex++;
       continue;
     }
-    let value = m[0];
-    let start = m.index;
-    if (p.captured) {
-      const g = m.slice(1).find((x) => x !== undefined);
-      if (g) {
-        start = m.index + m[0].indexOf(g);
-        value = g;
-      }
-    }
-    let score = p.score;
-    // Context first: a weak recognizer that cannot reach the threshold skips its (slower) validator.
-    if (context && hasContext(text, start, context)) score = Math.min(1, score + (p.contextBoost ?? DEFAULT_BOOST));
-    if (score < threshold && (p.invalidScore ?? 0) < threshold) continue;
-    if (p.validate && !p.validate(value)) {
-      if (p.invalidScore === undefined) continue;
-      score = p.invalidScore;
-    }
-    out.push({ type: p.type, start, end: start + value.length, score, recognizer: p.name, priority: p.priority ?? (p.name.startsWith("deny:") ? 3 : p.validate ? 2 : 1) });
+    matches.push(m);
   }
+  lastScan = { regex: p.regex.source, text, matches };
+  return matches;
+}
+
+function runPattern(p: PatternRecognizer, text: string, out: Candidate[], threshold: number, shared: boolean): void {
+  if (shared) {
+    for (const m of matchesOf(p, text)) onMatch(p, m, text, out, threshold);
+    return;
+  }
+  p.regex.lastIndex = 0;
+  for (let m = p.regex.exec(text); m; m = p.regex.exec(text)) {
+    if (m[0].length === 0) {
+      p.regex.lastIndex++;
+      continue;
+    }
+    onMatch(p, m, text, out, threshold);
+  }
+}
+
+function onMatch(p: PatternRecognizer, m: RegExpExecArray, text: string, out: Candidate[], threshold: number): void {
+  let context = contextSets.get(p);
+  if (!context && p.context) contextSets.set(p, (context = new Set(p.context)));
+  let value = m[0];
+  let start = m.index;
+  if (p.captured) {
+    const g = m.slice(1).find((x) => x !== undefined);
+    if (g) {
+      start = m.index + m[0].indexOf(g);
+      value = g;
+    }
+  }
+  let score = p.score;
+  // Context first: a weak recognizer that cannot reach the threshold skips its (slower) validator.
+  if (context && hasContext(text, start, context)) score = Math.min(1, score + (p.contextBoost ?? DEFAULT_BOOST));
+  if (score < threshold && (p.invalidScore ?? 0) < threshold) return;
+  if (p.validate && !p.validate(value)) {
+    if (p.invalidScore === undefined) return;
+    score = p.invalidScore;
+  }
+  out.push({ type: p.type, start, end: start + value.length, score, recognizer: p.name, priority: p.priority ?? (p.name.startsWith("deny:") ? 3 : p.validate ? 2 : 1) });
 }
 
 /**
@@ -129,6 +155,7 @@ export class Analyzer {
   private readonly tagger: NameTagger | undefined;
   private readonly enabled: Set<string> | undefined;
   private readonly contextGates: Map<PatternRecognizer, RegExp>;
+  private readonly shared = new Set<PatternRecognizer>();
 
   constructor(config: unknown = {}) {
     this.config = parseAnalyzerConfig(config);
@@ -150,8 +177,13 @@ export class Analyzer {
     }));
     this.enabled = this.config.entities ? new Set(this.config.entities) : undefined;
     this.contextGates = new Map();
-    // Recognizers of types the tenant did not enable never run.
-    this.patterns = [...PATTERNS, ...DATE_PATTERNS, ...custom, ...deny].filter((p) => !this.enabled || this.enabled.has(p.type));
+    // Recognizers of types the tenant did not enable never run, nor those that cannot reach the
+    // threshold at all (no context word to raise them).
+    const reachable = (p: PatternRecognizer) => p.score + (p.context?.length ? (p.contextBoost ?? DEFAULT_BOOST) : 0) >= this.config.threshold || (p.invalidScore ?? 0) >= this.config.threshold;
+    this.patterns = [...PATTERNS, ...DATE_PATTERNS, ...custom, ...deny].filter((p) => (!this.enabled || this.enabled.has(p.type)) && reachable(p));
+    for (const p of this.patterns) {
+      if (this.patterns.some((q) => q !== p && q.regex.source === p.regex.source && q.regex.flags === p.regex.flags)) this.shared.add(p);
+    }
     // A recognizer that only reaches the threshold with a context word cannot find anything in a
     // text where none of its words occurs: one case-insensitive scan for them skips its regex.
     for (const p of this.patterns) {
@@ -162,10 +194,13 @@ export class Analyzer {
     if (this.config.tagger) this.tagger = sharedTagger ??= NameTagger.load();
   }
 
+  private wants(type: string, only: Set<string> | undefined): boolean {
+    return (!this.enabled || this.enabled.has(type)) && (!only || only.has(type));
+  }
+
   /** Findings in `text`, sorted by start; offsets are JavaScript string indices, end exclusive. */
   analyze(text: string, options: AnalyzeOptions = {}): Finding[] {
     const only = options.entities ? new Set(options.entities) : undefined;
-    const want = (t: string) => (!this.enabled || this.enabled.has(t)) && (!only || only.has(t));
     const cands: Candidate[] = [];
     const facts = textFacts(text);
     for (const p of this.patterns) {
@@ -173,13 +208,13 @@ export class Analyzer {
       if (!passesGate(p, text, facts)) continue;
       const ctx = this.contextGates.get(p);
       if (ctx && !ctx.test(text)) continue;
-      runPattern(p, text, cands, this.config.threshold);
+      runPattern(p, text, cands, this.config.threshold, this.shared.has(p));
     }
-    if (this.tagger && (want("PERSON") || want("LOCATION") || want("ORGANIZATION"))) {
+    if (this.tagger && (this.wants("PERSON", only) || this.wants("LOCATION", only) || this.wants("ORGANIZATION", only))) {
       // Strong pattern findings are shown to the tagger as one placeholder token each, so that
       // it sees "call <PHONE>" as context and never tags pieces of an e-mail address or a date.
       const masks = cands.filter((c) => (c.priority ?? 0) >= 1.5 && c.score >= this.config.threshold);
-      for (const c of this.tagger.find(text, masks)) if (want(c.type)) cands.push(c);
+      for (const c of this.tagger.find(text, masks)) if (this.wants(c.type, only)) cands.push(c);
     }
     const passing = cands.filter((c) => c.score >= this.config.threshold && !(this.allow.size && this.allow.has(text.slice(c.start, c.end).toLowerCase())));
     return resolveOverlaps(passing).map((c) =>

@@ -91,23 +91,19 @@ export class NameTagger {
     const scores = this.scores;
     // Each token's cached row is looked up once per call and shared by the five positions that use it.
     const rows: (Float64Array | undefined)[] = new Array(tokens.length);
-    const row = (j: number): Float64Array => {
-      if (j < 0 || j >= tokens.length) return this.noneRow;
-      return (rows[j] ??= this.tokenRow(tokens[j]!.text));
-    };
     for (let i = 0; i < tokens.length; i++) {
       // Guarded reads: a negative array index is a slow dictionary lookup in V8.
       const prev = i > 0 ? tags[i - 1]! : START;
       const tok = tokens[i]!;
       if (skippable(tok, prev === 0 || prev === START ? "O" : "I")) continue; // tags[i] stays 0 = "O"
-      const r0 = row(i);
+      const r0 = this.rowAt(tokens, rows, i);
       const bitsAt = r0.length - 1;
       if (marks[i] === 0 && r0[bitsAt]! & 64) markMultiPlace(tokens, i, this.lex, marks);
       if (r0[bitsAt]! & 128) this.sawStreet = true;
-      const rp1 = row(i - 1);
-      const rp2 = row(i - 2);
-      const rn1 = row(i + 1);
-      const rn2 = row(i + 2);
+      const rp1 = this.rowAt(tokens, rows, i - 1);
+      const rp2 = this.rowAt(tokens, rows, i - 2);
+      const rn1 = this.rowAt(tokens, rows, i + 1);
+      const rn2 = this.rowAt(tokens, rows, i + 2);
       const prev2 = i > 1 ? tags[i - 2]! : START;
       const tv = this.tagVector(prev, prev2);
       const mv = this.mp[marks[i]!]!;
@@ -127,6 +123,12 @@ export class NameTagger {
       tags[i] = best;
     }
     return tags;
+  }
+
+  // A token's cached row, looked up once per call (a method, not a closure made on every call).
+  private rowAt(tokens: Token[], rows: (Float64Array | undefined)[], j: number): Float64Array {
+    if (j < 0 || j >= tokens.length) return this.noneRow;
+    return (rows[j] ??= this.tokenRow(tokens[j]!.text));
   }
 
   /**

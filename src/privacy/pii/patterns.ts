@@ -244,9 +244,10 @@ export const PATTERNS: PatternRecognizer[] = [
   {
     // "I'm Karl, 34, from Bern": a number set off by commas right after a capitalised word.
     name: "age_apposition",
-    gate: { digits: 1, includes: "," },
+    gate: { digits: 1, re: /, \d{1,3}, / },
     type: "AGE",
-    regex: /(?<=\p{Lu}[\p{Ll}\p{M}'’-]+, )(\d{1,3})(?=, )/gu,
+    regex: /\p{Lu}[\p{Ll}\p{M}'’-]+, (\d{1,3})(?=, )/gu,
+    captured: true,
     score: 0.5,
   },
   {

@@ -21,7 +21,16 @@ function knownLower(lex: Lexicons): Set<string> {
 
 /** True when the text has lower-case letters and no capital at all. */
 export function isLowerCased(text: string): boolean {
-  return !/\p{Lu}/u.test(text) && /\p{Ll}/u.test(text);
+  // ASCII fast path: nearly every text has a capital within its first few characters.
+  let ascii = true;
+  let lower = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 65 && c <= 90) return false;
+    if (c >= 97 && c <= 122) lower = true;
+    else if (c > 127) ascii = false;
+  }
+  return ascii ? lower : !/\p{Lu}/u.test(text) && /\p{Ll}/u.test(text);
 }
 
 /** Tokens with a capital restored on lexicon words (same offsets). */

@@ -29,27 +29,33 @@ export function spansFromTags(tokens: Token[], tags: Uint8Array, lex?: Lexicons)
     let j = i + 1;
     while (j < tokens.length && tags[j] === inside) j++;
     let last = j - 1;
-    while (last > i && (isPunct(tokens[last]!.text) || tokens[last]!.text.startsWith("⟦") || isPossessive(tokens[last]!.text))) last--;
+    // Greetings, titles and form labels before a name are not part of it ("Hello Faye", "Dr. Lee",
+    // "Name: Ann Roe"), nor a pronoun after it ("... Coffee I ever had").
+    let a = i;
+    while (a < last && ((lex && wordFlags(tokens[a]!.text, lex) & LEAD) || tokens[a]!.text === "." || tokens[a]!.text === ":")) a++;
+    if (last > a && tokens[last]!.text === "I") last--;
+    while (last > a && (isPunct(tokens[last]!.text) || tokens[last]!.text.startsWith("⟦") || isPossessive(tokens[last]!.text))) last--;
     // A run of numbers alone is not a name or a place the tagger can vouch for.
     let hasWord = false;
-    for (let x = i; x <= last && !hasWord; x++) if (isLetterStart(tokens[x]!.text)) hasWord = true;
-    if (hasWord && !isPunct(tokens[i]!.text) && !tokens[i]!.text.startsWith("⟦")) {
+    for (let x = a; x <= last && !hasWord; x++) if (isLetterStart(tokens[x]!.text)) hasWord = true;
+    if (hasWord && !isPunct(tokens[a]!.text) && !tokens[a]!.text.startsWith("⟦") && !(lex && (wordFlags(tokens[a]!.text, lex) & LEAD || allCommon(tokens, a, last, KINDS[k]!, lex)))) {
       let kind = KINDS[k]!;
       // One word alone: the lexicons outvote the tagger when they are unambiguous ("Thomas" is a
       // person, "Norway" a place), since a single word gives the tagger little context.
-      if (lex && last === i) kind = lexiconKind(tokens[i]!.text, kind, lex);
+      if (lex && last === a) kind = lexiconKind(tokens[a]!.text, kind, lex);
       // "Ford Motor Company", "Rio Tinto plc": a legal-form or sector word at the end makes it an organisation.
-      if (last === j - 1 && j < tokens.length && isOrgEnd(tokens[j]!.text, lex) && tokens[j]!.start <= tokens[last]!.end + 1) {
+      if (last === j - 1 && j < tokens.length && lex && wordFlags(tokens[j]!.text, lex) & ORG && tokens[j]!.start <= tokens[last]!.end + 1) {
         last = j;
         j++;
       }
-      if (kind !== "ORG" && last > i && isOrgEnd(tokens[last]!.text, lex)) kind = "ORG";
+      if (kind !== "ORG" && last > a && lex && wordFlags(tokens[last]!.text, lex) & ORG) kind = "ORG";
+      else if (kind !== "PER" && lex && last > a && looksLikeFullName(tokens, a, last, lex)) kind = "PER";
 
       let zip: Candidate | undefined;
       if (kind === "LOC" && lex) {
         // "Kentucky 08500" outside a street address: the place and its postcode are two places.
         let k = last;
-        while (k > i && (isDigits(tokens[k]!.text) || (tokens[k]!.text === "-" && k < last))) k--;
+        while (k > a && (isDigits(tokens[k]!.text) || (tokens[k]!.text === "-" && k < last))) k--;
         if (k < last && isDigits(tokens[last]!.text) && knownPlace(tokens[k]!.text, lex)) {
           zip = { type: "LOCATION", start: tokens[k + 1]!.start, end: tokens[last]!.end, score: 0.85, recognizer: "tagger" };
           last = k;
@@ -62,9 +68,9 @@ export function spansFromTags(tokens: Token[], tags: Uint8Array, lex?: Lexicons)
         }
       }
       const end = tokens[last]!.end;
-      const c: Candidate = { type: TYPE_OF[kind]!, start: tokens[i]!.start, end, score: 0.85, recognizer: "tagger" };
+      const c: Candidate = { type: TYPE_OF[kind]!, start: tokens[a]!.start, end, score: 0.85, recognizer: "tagger" };
       if (kind === "LOC") {
-        for (let x = i; x <= last; x++) {
+        for (let x = a; x <= last; x++) {
           const code = tokens[x]!.text.charCodeAt(0);
           if (code >= 48 && code <= 57) c.street = true;
         }
@@ -79,8 +85,68 @@ export function spansFromTags(tokens: Token[], tags: Uint8Array, lex?: Lexicons)
 
 // Last words that only organisations end in (legal forms and sector words).
 const ORG_END = new Set(["inc", "llc", "ltd", "corp", "corporation", "company", "co", "gmbh", "ag", "plc", "group", "holdings", "partners", "associates", "bank", "bancorp", "technologies", "systems", "solutions", "industries", "limited", "llp", "enterprises", "services", "consulting", "pharmaceuticals", "airlines", "insurance", "foundation", "institute", "university", "authority", "agency", "trust", "bv", "nv", "spa", "srl"]);
-// "CO" and "IN" are states too.
-const isOrgEnd = (t: string, lex?: Lexicons) => ORG_END.has(t.toLowerCase()) && isLetterStart(t) && !lex?.stateAbbr.has(t);
+const LEAD_STOP = new Set(["hello", "hi", "hey", "dear", "thanks", "thank", "cheers", "regards", "sincerely", "yesterday", "today", "tomorrow", "tonight", "contact", "name", "email", "phone", "tel", "address", "city", "from", "to", "subject", "customer", "employee", "patient", "applicant", "client", "mr", "mrs", "ms", "miss", "dr", "prof", "sir", "madam", "mx", "rev", "welcome", "congratulations", "attn", "cc"]);
+// "Fast Delivery", "Login Page": title-cased ordinary words that no name or place lexicon knows are
+// not a person or a place (organisations are often made of ordinary words, so they stay).
+// What the span rules ask about a word, computed once per distinct word (the hot path).
+// ORG: a legal-form or sector word ("CO" and "IN" are states, not companies).
+const LEAD = 1, ORG = 2, COMMON = 4, FIRST = 8, FAMILY = 16, PLACE = 32, NOT_NAME = 64, PERSON_LEX = 128;
+const flagCache = new Map<string, number>();
+
+function wordFlags(t: string, lex: Lexicons): number {
+  let f = flagCache.get(t);
+  if (f !== undefined) return f;
+  const lower = t.toLowerCase();
+  const letter = isLetterStart(t);
+  f = (LEAD_STOP.has(lower) ? LEAD : 0) |
+    (letter && ORG_END.has(lower) && !lex.stateAbbr.has(t) ? ORG : 0) |
+    (lex.commonWords.has(lower) ? COMMON : 0) |
+    (lex.firstNames.has(t) ? FIRST : 0) |
+    (lex.lastNames.has(t) || lex.anyNames.has(t) ? FAMILY : 0) |
+    (lex.cities.has(t) || lex.countries.has(t) || lex.states.has(t) ? PLACE : 0) |
+    (lex.streetSuffixes.has(lower) || lex.countries.has(t) || lex.states.has(t) || lex.commonWords.has(lower) ? NOT_NAME : 0) |
+    (lex.firstNames.has(t) || lex.lastNames.has(t) ? PERSON_LEX : 0);
+  if (flagCache.size > 50_000) flagCache.clear();
+  flagCache.set(t, f);
+  return f;
+}
+
+// "Fast Delivery", "Login Page": title-cased ordinary words that no name or place lexicon knows are
+// not a person or a place (organisations are often made of ordinary words, so they stay).
+function allCommon(tokens: Token[], a: number, last: number, kind: string, lex: Lexicons): boolean {
+  if (kind === "ORG" || last === a) return false;
+  const blocker = kind === "PER" ? PERSON_LEX : PLACE;
+  for (let x = a; x <= last; x++) {
+    const t = tokens[x]!.text;
+    if (!isLetterStart(t)) continue;
+    const f = wordFlags(t, lex);
+    if (!(f & COMMON) || f & blocker) return false;
+  }
+  return true;
+}
+
+// "Given Family" (an initial between allowed), both in the name lexicons, no street or place word.
+function looksLikeFullName(tokens: Token[], a: number, last: number, lex: Lexicons): boolean {
+  if (last - a > 4) return false;
+  const first = tokens[a]!.text;
+  if (!(wordFlags(first, lex) & FIRST) || !(wordFlags(tokens[last]!.text, lex) & FAMILY)) return false;
+  for (let x = a; x <= last; x++) if (wordFlags(tokens[x]!.text, lex) & NOT_NAME) return false;
+  const places = lex.multiPlaces.get(first);
+  if (!places) return true;
+  // A known multi-word place ("Santa Clara") is not a name.
+  for (const c of places) {
+    let k = 0;
+    let x = a;
+    for (; x <= last && k < c.length; x++) {
+      if (tokens[x]!.text === ".") continue;
+      if (tokens[x]!.text !== c[k]) break;
+      k++;
+    }
+    if (k === c.length && x > last) return false;
+  }
+  return true;
+}
+
 const isDigits = (t: string) => /^\d{3,6}$/.test(t);
 const knownPlace = (t: string, lex: Lexicons) => lex.states.has(t) || lex.stateAbbr.has(t) || lex.countries.has(t) || lex.bigCities.has(t);
 
