@@ -98,54 +98,48 @@ async function level(concurrency: number, requests: number, one: (prompt: string
 export async function run(args: string[]): Promise<Record<string, unknown>> {
   const levels = [1, 4, 16];
   const perLevel = (c: number) => Math.max(8, 2 * c) * (args.includes("--quick") ? 1 : 2);
-  const directRuns = new Map<number, Awaited<ReturnType<typeof level>>>();
-  const rt = await LlamaCppModel.load(GGUF, { slots: 16 });
-  try {
-    await direct(rt, "warm up");
-    for (const c of levels) directRuns.set(c, await level(c, perLevel(c), (p) => direct(rt, p)));
-  } finally {
-    await rt.dispose();
-  }
   const dir = mkdtempSync(join(tmpdir(), "llmos-bench-"));
-  const osRuns = new Map<number, Awaited<ReturnType<typeof level>>>();
-  const separate = new Map<number, number>();
   const env = serverEnv(KEY);
   Object.assign(process.env, env);
+  const rt = await LlamaCppModel.load(GGUF, { slots: 16 });
   const kernel = await Kernel.create(defaultConfig({ dataDir: join(dir, "in-process"), slots: 16 }));
   kernel.security.bootstrap();
   const app = buildServer({ kernel, log: pino({ level: "silent" }) });
+  const url = await app.listen({ host: "127.0.0.1", port: 0 });
+  const server = await startServer(["--data-dir", join(dir, "process"), "--slots", "16"], env);
+  const rows: Record<string, unknown>[] = [];
   try {
-    const url = await app.listen({ host: "127.0.0.1", port: 0 });
+    await direct(rt, "warm up");
     await overHttp(url, "warm up");
-    for (const c of levels) osRuns.set(c, await level(c, perLevel(c), (p) => overHttp(url, p)));
+    await overHttp(server.url, "warm up");
+    // Level by level, each mode right after the other, so drifts in machine load hit all of them alike.
+    for (const c of levels) {
+      const d = await level(c, perLevel(c), (p) => direct(rt, p));
+      const o = await level(c, perLevel(c), (p) => overHttp(url, p));
+      const sep = await level(c, perLevel(c), (p) => overHttp(server.url, p));
+      rows.push({
+        concurrency: c,
+        direct_tokens_per_s: d.tokens_per_s, os_tokens_per_s: o.tokens_per_s, os_over_direct: o.tokens_per_s / d.tokens_per_s,
+        direct_ttft_ms_p50: d.ttft_ms_p50, os_ttft_ms_p50: o.ttft_ms_p50, os_added_ttft_ms_p50: o.ttft_ms_p50 - d.ttft_ms_p50,
+        direct_tpot_ms_p50: d.tpot_ms_p50, os_tpot_ms_p50: o.tpot_ms_p50,
+        direct_latency_ms_p50: d.latency_ms_p50, direct_latency_ms_p99: d.latency_ms_p99,
+        os_latency_ms_p50: o.latency_ms_p50, os_latency_ms_p99: o.latency_ms_p99,
+        os_separate_process_tokens_per_s: sep.tokens_per_s, os_separate_process_ttft_ms_p50: sep.ttft_ms_p50,
+        requests: o.requests,
+      });
+    }
   } finally {
+    await rt.dispose();
     await app.close();
     await kernel.dispose();
-  }
-  const server = await startServer(["--data-dir", join(dir, "process"), "--slots", "16"], env);
-  try {
-    await overHttp(server.url, "warm up");
-    for (const c of levels) separate.set(c, (await level(c, perLevel(c), (p) => overHttp(server.url, p))).tokens_per_s);
-  } finally {
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
   }
-  const runs = levels.map((c) => {
-    const d = directRuns.get(c)!, o = osRuns.get(c)!;
-    return {
-      concurrency: c,
-      direct_tokens_per_s: d.tokens_per_s, os_tokens_per_s: o.tokens_per_s, os_over_direct: o.tokens_per_s / d.tokens_per_s,
-      direct_ttft_ms_p50: d.ttft_ms_p50, os_ttft_ms_p50: o.ttft_ms_p50, os_added_ttft_ms_p50: o.ttft_ms_p50 - d.ttft_ms_p50,
-      direct_tpot_ms_p50: d.tpot_ms_p50, os_tpot_ms_p50: o.tpot_ms_p50,
-      direct_latency_ms_p50: d.latency_ms_p50, direct_latency_ms_p99: d.latency_ms_p99,
-      os_latency_ms_p50: o.latency_ms_p50, os_latency_ms_p99: o.latency_ms_p99,
-      os_separate_process_tokens_per_s: separate.get(c),
-      requests: o.requests,
-    };
-  });
+  const runs = rows as { concurrency: number; os_over_direct: number; os_added_ttft_ms_p50: number; os_tokens_per_s: number }[];
   const one = runs[0]!, sixteen = runs[2]!;
   return {
     model: GGUF, max_tokens: MAX_TOKENS, slots: 16,
+    modes: "direct: node-llama-cpp in this process; os: LLMasOS over HTTP in this process; os_separate_process: `llmos serve` as its own process; per level the modes run one after the other",
     runs,
     targets: {
       one_client_os_keeps_95pct: one.os_over_direct >= 0.95,
