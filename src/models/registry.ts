@@ -1,7 +1,7 @@
 // The model registry: named, versioned models of each tenant, content-addressed GGUF blobs, aliases
 // that move atomically, and lineage (parent, training data, privacy guarantee).
 import { InvalidArgumentError, LlmosError, NotFoundError } from "../errors/index.ts";
-import { BlobStore, migrate, type Db } from "../store/index.ts";
+import { BlobStore, migrate, type Db, prepared } from "../store/index.ts";
 import { lineageFromCard } from "./card.ts";
 import { ggufFacts } from "./gguf-facts.ts";
 import { checkName, formatModelRef, parseModelRef } from "./names.ts";
@@ -58,7 +58,7 @@ export class ModelRegistry {
   }
 
   private toVersion(r: Row): ModelVersion {
-    const aliases = (this.db.prepare("SELECT alias FROM model_aliases WHERE tenant = ? AND name = ? AND version = ? ORDER BY alias").all(r.tenant, r.name, r.version) as { alias: string }[]).map((a) => a.alias);
+    const aliases = (prepared(this.db, "SELECT alias FROM model_aliases WHERE tenant = ? AND name = ? AND version = ? ORDER BY alias").all(r.tenant, r.name, r.version) as { alias: string }[]).map((a) => a.alias);
     return {
       tenant: r.tenant, name: r.name, version: r.version, format: r.format, sha256: r.sha256, source: r.source, bytes: r.bytes,
       architecture: r.architecture, contextLength: r.context_length, quantization: r.quantization, parameters: r.parameters,
@@ -68,13 +68,13 @@ export class ModelRegistry {
 
   private insert(v: Omit<ModelVersion, "version" | "aliases" | "createdAt">): ModelVersion {
     const row = this.db.transaction(() => {
-      const { n } = this.db.prepare("SELECT COALESCE(MAX(version), 0) AS n FROM model_versions WHERE tenant = ? AND name = ?").get(v.tenant, v.name) as { n: number };
+      const { n } = prepared(this.db, "SELECT COALESCE(MAX(version), 0) AS n FROM model_versions WHERE tenant = ? AND name = ?").get(v.tenant, v.name) as { n: number };
       const r: Row = {
         tenant: v.tenant, name: v.name, version: n + 1, format: v.format, sha256: v.sha256, source: v.source, bytes: v.bytes,
         architecture: v.architecture, context_length: v.contextLength, quantization: v.quantization, parameters: v.parameters,
         lineage: JSON.stringify(v.lineage), shared: v.shared ? 1 : 0, created_at: Math.floor(Date.now() / 1000),
       };
-      this.db.prepare(`INSERT INTO model_versions VALUES (@tenant, @name, @version, @format, @sha256, @source, @bytes, @architecture,
+      prepared(this.db, `INSERT INTO model_versions VALUES (@tenant, @name, @version, @format, @sha256, @source, @bytes, @architecture,
         @context_length, @quantization, @parameters, @lineage, @shared, @created_at)`).run(r);
       return r;
     })();
@@ -115,14 +115,14 @@ export class ModelRegistry {
 
   /** Versions visible to `tenant`: its own and the shared system ones. */
   list(tenant: string): ModelVersion[] {
-    const rows = this.db.prepare("SELECT * FROM model_versions WHERE tenant = ? OR shared = 1 ORDER BY name, version").all(tenant) as Row[];
+    const rows = prepared(this.db, "SELECT * FROM model_versions WHERE tenant = ? OR shared = 1 ORDER BY name, version").all(tenant) as Row[];
     return rows.map((r) => this.toVersion(r));
   }
 
   private ownerOf(tenant: string, name: string): string {
-    const own = this.db.prepare("SELECT 1 FROM model_versions WHERE tenant = ? AND name = ? LIMIT 1").get(tenant, name);
+    const own = prepared(this.db, "SELECT 1 FROM model_versions WHERE tenant = ? AND name = ? LIMIT 1").get(tenant, name);
     if (own) return tenant;
-    const shared = this.db.prepare("SELECT tenant FROM model_versions WHERE name = ? AND shared = 1 LIMIT 1").get(name) as { tenant: string } | undefined;
+    const shared = prepared(this.db, "SELECT tenant FROM model_versions WHERE name = ? AND shared = 1 LIMIT 1").get(name) as { tenant: string } | undefined;
     // Another tenant's model answers exactly like a missing one (invariant 4).
     if (!shared) throw new NotFoundError("model", name, "see GET /v1/models for the models you can use");
     return shared.tenant;
@@ -134,13 +134,13 @@ export class ModelRegistry {
     const owner = this.ownerOf(tenant, r.name);
     let version = r.version;
     if (r.alias) {
-      const a = this.db.prepare("SELECT version FROM model_aliases WHERE tenant = ? AND name = ? AND alias = ?").get(owner, r.name, r.alias) as { version: number } | undefined;
+      const a = prepared(this.db, "SELECT version FROM model_aliases WHERE tenant = ? AND name = ? AND alias = ?").get(owner, r.name, r.alias) as { version: number } | undefined;
       if (!a) throw new NotFoundError("model alias", formatModelRef(r));
       version = a.version;
     }
     const row = (version === undefined
-      ? this.db.prepare("SELECT * FROM model_versions WHERE tenant = ? AND name = ? ORDER BY version DESC LIMIT 1").get(owner, r.name)
-      : this.db.prepare("SELECT * FROM model_versions WHERE tenant = ? AND name = ? AND version = ?").get(owner, r.name, version)) as Row | undefined;
+      ? prepared(this.db, "SELECT * FROM model_versions WHERE tenant = ? AND name = ? ORDER BY version DESC LIMIT 1").get(owner, r.name)
+      : prepared(this.db, "SELECT * FROM model_versions WHERE tenant = ? AND name = ? AND version = ?").get(owner, r.name, version)) as Row | undefined;
     if (!row) throw new NotFoundError("model version", formatModelRef(r));
     return this.toVersion(row);
   }
@@ -150,29 +150,29 @@ export class ModelRegistry {
     checkName("name", name);
     checkName("alias", alias);
     if (/^\d+$/.test(alias)) throw new InvalidArgumentError("alias", "must not be a number (that would read as a version)");
-    const target = this.db.prepare("SELECT * FROM model_versions WHERE tenant = ? AND name = ? AND version = ?").get(tenant, name, version) as Row | undefined;
+    const target = prepared(this.db, "SELECT * FROM model_versions WHERE tenant = ? AND name = ? AND version = ?").get(tenant, name, version) as Row | undefined;
     if (!target) throw new NotFoundError("model version", `${name}:${version}`);
-    this.db.prepare(`INSERT INTO model_aliases (tenant, name, alias, version, updated_at) VALUES (?, ?, ?, ?, ?)
+    prepared(this.db, `INSERT INTO model_aliases (tenant, name, alias, version, updated_at) VALUES (?, ?, ?, ?, ?)
       ON CONFLICT (tenant, name, alias) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at`).run(tenant, name, alias, version, Math.floor(Date.now() / 1000));
     return this.toVersion(target);
   }
 
   removeAlias(tenant: string, name: string, alias: string): void {
-    const r = this.db.prepare("DELETE FROM model_aliases WHERE tenant = ? AND name = ? AND alias = ?").run(tenant, name, alias);
+    const r = prepared(this.db, "DELETE FROM model_aliases WHERE tenant = ? AND name = ? AND alias = ?").run(tenant, name, alias);
     if (r.changes === 0) throw new NotFoundError("model alias", `${name}@${alias}`);
   }
 
   /** Removes one version; refused while an alias points at it. The blob goes when no version uses it. */
   async remove(tenant: string, name: string, version: number): Promise<void> {
-    const row = this.db.prepare("SELECT * FROM model_versions WHERE tenant = ? AND name = ? AND version = ?").get(tenant, name, version) as Row | undefined;
+    const row = prepared(this.db, "SELECT * FROM model_versions WHERE tenant = ? AND name = ? AND version = ?").get(tenant, name, version) as Row | undefined;
     if (!row) throw new NotFoundError("model version", `${name}:${version}`);
     const aliases = this.toVersion(row).aliases;
     if (aliases.length) {
       throw new LlmosError("conflict", 409, `${name}:${version} is the target of ${aliases.map((a) => `${name}@${a}`).join(", ")}; move or remove the alias first`, { data: { aliases } });
     }
-    this.db.prepare("DELETE FROM model_versions WHERE tenant = ? AND name = ? AND version = ?").run(tenant, name, version);
+    prepared(this.db, "DELETE FROM model_versions WHERE tenant = ? AND name = ? AND version = ?").run(tenant, name, version);
     if (row.sha256) {
-      const still = this.db.prepare("SELECT 1 FROM model_versions WHERE sha256 = ? LIMIT 1").get(row.sha256);
+      const still = prepared(this.db, "SELECT 1 FROM model_versions WHERE sha256 = ? LIMIT 1").get(row.sha256);
       if (!still) await this.blobs.remove(row.sha256);
     }
   }

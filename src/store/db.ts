@@ -26,6 +26,22 @@ export function openDatabase(path: string): Db {
   return db;
 }
 
+const statements = new WeakMap<Db, Map<string, Database.Statement>>();
+
+/**
+ * `db.prepare(sql)`, compiled once per database and reused: the request path's lookups (key,
+ * model, alias) otherwise spend more time compiling SQL than running it (bench: serve). Only for
+ * get/all/run, not iterate (a statement is busy while an iterator is open).
+ */
+export function prepared(db: Db, sql: string): Database.Statement {
+  let cache = statements.get(db);
+  if (!cache) statements.set(db, (cache = new Map()));
+  let st = cache.get(sql);
+  if (!st) cache.set(sql, (st = db.prepare(sql)));
+  else if (st.reader) st.pluck(false); // a site that plucked must not change what another site reads
+  return st;
+}
+
 /**
  * Applies the migrations of one subsystem that this database has not seen yet, each in its own
  * transaction. `steps[i]` is version i+1; never edit a step that has shipped, append a new one.

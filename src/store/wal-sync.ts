@@ -4,9 +4,9 @@
 // the step synchronous=FULL takes on every commit (https://sqlite.org/pragma.html#pragma_synchronous,
 // https://sqlite.org/wal.html). Here it runs on libuv's thread pool instead of the caller's thread,
 // and one fdatasync covers every commit made while the previous one was in flight.
-import { open } from "node:fs/promises";
+import { close, fdatasync, open } from "node:fs";
 import { LlmosError } from "../errors/index.ts";
-import type { Db } from "./db.ts";
+import { prepared, type Db } from "./db.ts";
 
 export class WalSync {
   private requested = 0;
@@ -31,12 +31,12 @@ export class WalSync {
   commit<T>(db: Db, commit: () => T): T {
     // The disk refused an earlier fdatasync: stop accepting writes rather than acknowledge more.
     if (this.failure) throw new LlmosError("storage_failed", 503, `${this.walPath}: an earlier fdatasync failed (${this.failure.message}); restart once the disk is healthy`, { cause: this.failure });
-    const level = db.pragma("synchronous", { simple: true }) as number;
-    if (level !== 1) db.pragma("synchronous = NORMAL");
+    const level = prepared(db, "PRAGMA synchronous").pluck().get() as number;
+    if (level !== 1) prepared(db, "PRAGMA synchronous = NORMAL").run();
     try {
       return commit();
     } finally {
-      if (level !== 1) db.pragma(`synchronous = ${level}`);
+      if (level !== 1) prepared(db, `PRAGMA synchronous = ${level}`).run();
       this.request();
     }
   }
@@ -57,18 +57,8 @@ export class WalSync {
     while (this.synced < this.requested) {
       const upTo = this.requested;
       try {
-        if (this.walPath) {
-          // Opened by path each time: SQLite may recreate the WAL file after the last connection closes.
-          const fh = await open(this.walPath, "r+").catch((e: NodeJS.ErrnoException) => (e.code === "ENOENT" ? undefined : Promise.reject(e)));
-          if (fh) {
-            try {
-              await fh.datasync();
-              this.syncs++;
-            } finally {
-              await fh.close();
-            }
-          }
-        }
+        if (this.walPath) await syncFile(this.walPath);
+        if (this.walPath) this.syncs++;
         this.synced = upTo;
       } catch (e) {
         this.failure = e as Error;
@@ -81,4 +71,18 @@ export class WalSync {
       }
     }
   }
+}
+
+/**
+ * fdatasync of the file at `path`, opened by path each time (SQLite may recreate the WAL after the
+ * last connection closes); a missing file has nothing to sync. Callback API: the open, sync and
+ * close all run on the thread pool with the least work on this thread.
+ */
+function syncFile(path: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    open(path, "r+", (err, fd) => {
+      if (err) return err.code === "ENOENT" ? resolve() : reject(err);
+      fdatasync(fd, (syncErr) => close(fd, () => (syncErr ? reject(syncErr) : resolve())));
+    });
+  });
 }

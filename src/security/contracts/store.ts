@@ -3,7 +3,7 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { InvalidArgumentError } from "../../errors/index.ts";
-import { migrate, type Db } from "../../store/index.ts";
+import { migrate, type Db, prepared } from "../../store/index.ts";
 import { canonicalJson, type AuditLedger, type JsonValue } from "../audit/index.ts";
 import { ContractRefusedError } from "../errors.ts";
 import { authorize, type Principal } from "../identity/index.ts";
@@ -53,9 +53,9 @@ export class ContractStore {
     const text = canonicalJson(terms as unknown as JsonValue);
     const created = this.now().toISOString();
     return this.db.transaction(() => {
-      const last = this.db.prepare("SELECT MAX(version) FROM contracts WHERE kind = ? AND tenant = ? AND resource = ?").pluck().get(resource.kind, resource.tenant, resource.id) as number | null;
+      const last = prepared(this.db, "SELECT MAX(version) FROM contracts WHERE kind = ? AND tenant = ? AND resource = ?").pluck().get(resource.kind, resource.tenant, resource.id) as number | null;
       const version = (last ?? 0) + 1;
-      this.db.prepare("INSERT INTO contracts (kind, tenant, resource, version, terms, created, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)")
+      prepared(this.db, "INSERT INTO contracts (kind, tenant, resource, version, terms, created, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)")
         .run(resource.kind, resource.tenant, resource.id, version, text, created, principal.id);
       // Same transaction: the version exists if and only if the ledger records it.
       this.ledger.append({
@@ -67,13 +67,13 @@ export class ContractStore {
   }
 
   current(resource: ContractResource): Contract | undefined {
-    const r = this.db.prepare("SELECT * FROM contracts WHERE kind = ? AND tenant = ? AND resource = ? ORDER BY version DESC LIMIT 1").get(resource.kind, resource.tenant, resource.id) as Row | undefined;
+    const r = prepared(this.db, "SELECT * FROM contracts WHERE kind = ? AND tenant = ? AND resource = ? ORDER BY version DESC LIMIT 1").get(resource.kind, resource.tenant, resource.id) as Row | undefined;
     return r && toContract(r);
   }
 
   history(principal: Principal, resource: ContractResource): Contract[] {
     authorize(principal, "read", { kind: resource.kind, tenant: resource.tenant, id: resource.id });
-    const rows = this.db.prepare("SELECT * FROM contracts WHERE kind = ? AND tenant = ? AND resource = ? ORDER BY version").all(resource.kind, resource.tenant, resource.id) as Row[];
+    const rows = prepared(this.db, "SELECT * FROM contracts WHERE kind = ? AND tenant = ? AND resource = ? ORDER BY version").all(resource.kind, resource.tenant, resource.id) as Row[];
     return rows.map(toContract);
   }
 

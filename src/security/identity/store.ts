@@ -2,7 +2,7 @@
 // and the first-start bootstrap of an admin key. Secrets exist only in the value returned once.
 import { createHash } from "node:crypto";
 import { InvalidArgumentError, NotFoundError } from "../../errors/index.ts";
-import { migrate, type Db } from "../../store/index.ts";
+import { migrate, type Db, prepared } from "../../store/index.ts";
 import { AuthenticationError } from "../errors.ts";
 import { checkSecret, DEFAULT_SCRYPT, hashSecret, newApiKey, parseApiKey, type ScryptParams } from "./apikey.ts";
 import { ROLES, type Principal, type Role } from "./roles.ts";
@@ -73,7 +73,7 @@ export class IdentityStore {
   }
 
   count(): number {
-    return this.db.prepare("SELECT COUNT(*) FROM identity_principals").pluck().get() as number;
+    return prepared(this.db, "SELECT COUNT(*) FROM identity_principals").pluck().get() as number;
   }
 
   /** Creates a principal and its key; the key is in the result only. */
@@ -92,26 +92,26 @@ export class IdentityStore {
     }
     const created = new Date(this.now()).toISOString();
     this.db.transaction(() => {
-      this.db.prepare("INSERT OR IGNORE INTO identity_tenants (name, created) VALUES (?, ?)").run(tenant, created);
-      const exists = this.db.prepare("SELECT 1 FROM identity_principals WHERE id = ?").get(k.id);
+      prepared(this.db, "INSERT OR IGNORE INTO identity_tenants (name, created) VALUES (?, ?)").run(tenant, created);
+      const exists = prepared(this.db, "SELECT 1 FROM identity_principals WHERE id = ?").get(k.id);
       if (exists) throw new InvalidArgumentError("key", "a key with this id already exists");
-      this.db.prepare("INSERT INTO identity_principals (id, name, role, tenant, secret_hash, created) VALUES (?, ?, ?, ?, ?, ?)")
+      prepared(this.db, "INSERT INTO identity_principals (id, name, role, tenant, secret_hash, created) VALUES (?, ?, ?, ?, ?, ?)")
         .run(k.id, name, role, tenant, hashSecret(k.secret, this.scrypt), created);
     })();
     return { principal: { id: k.id, name, role, tenant, created, revoked: null }, key: k.key };
   }
 
   list(filter: { tenant?: string; includeRevoked?: boolean } = {}): PrincipalInfo[] {
-    const rows = this.db.prepare("SELECT * FROM identity_principals ORDER BY created, id").all() as Row[];
+    const rows = prepared(this.db, "SELECT * FROM identity_principals ORDER BY created, id").all() as Row[];
     return rows.map(toInfo).filter((p) => (filter.tenant === undefined || p.tenant === filter.tenant) && (filter.includeRevoked || p.revoked === null));
   }
 
   tenants(): string[] {
-    return this.db.prepare("SELECT name FROM identity_tenants ORDER BY name").pluck().all() as string[];
+    return prepared(this.db, "SELECT name FROM identity_tenants ORDER BY name").pluck().all() as string[];
   }
 
   get(id: string): PrincipalInfo | undefined {
-    const r = this.db.prepare("SELECT * FROM identity_principals WHERE id = ?").get(id) as Row | undefined;
+    const r = prepared(this.db, "SELECT * FROM identity_principals WHERE id = ?").get(id) as Row | undefined;
     return r && toInfo(r);
   }
 
@@ -120,7 +120,7 @@ export class IdentityStore {
     if (!p) throw new NotFoundError("key", id, "see 'llmos keys list'");
     if (p.revoked === null) {
       const at = new Date(this.now()).toISOString();
-      this.db.prepare("UPDATE identity_principals SET revoked = ? WHERE id = ?").run(at, id);
+      prepared(this.db, "UPDATE identity_principals SET revoked = ? WHERE id = ?").run(at, id);
       p.revoked = at;
     }
     for (const [h, v] of this.verified) if (v.id === id) this.verified.delete(h);
@@ -134,7 +134,7 @@ export class IdentityStore {
   authenticate(key: string): Principal {
     const parsed = typeof key === "string" && key.length < 200 ? parseApiKey(key) : undefined;
     if (!parsed) throw new AuthenticationError("malformed API key; expected llmos_<id>_<secret>");
-    const row = this.db.prepare("SELECT * FROM identity_principals WHERE id = ?").get(parsed.id) as Row | undefined;
+    const row = prepared(this.db, "SELECT * FROM identity_principals WHERE id = ?").get(parsed.id) as Row | undefined;
     if (!row || row.revoked !== null) throw new AuthenticationError("invalid or revoked API key");
     const digest = createHash("sha256").update(key).digest("hex");
     const hit = this.verified.get(digest);
