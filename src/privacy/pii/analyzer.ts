@@ -101,7 +101,8 @@ function onMatch(p: PatternRecognizer, m: RegExpExecArray, text: string, out: Ca
   let value = m[0];
   let start = m.index;
   if (p.captured) {
-    const g = m.slice(1).find((x) => x !== undefined);
+    let g: string | undefined;
+    for (let k = 1; k < m.length && g === undefined; k++) g = m[k];
     if (g) {
       start = m.index + m[0].indexOf(g);
       value = g;

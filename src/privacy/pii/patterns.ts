@@ -237,18 +237,19 @@ export const PATTERNS: PatternRecognizer[] = [
     type: "AGE",
     // The finding is the number alone ("I am 42 years old" → "42"): the rest is not personal.
     // Ages are whole numbers or, for infants, one decimal ("1.5").
-    regex: /\b(?:aged?\s*:?\s*(\d{1,3}(?:\.\d)?)|(?:age|ages) (?:of|is|was)\s+(\d{1,3}(?:\.\d)?)|turn(?:ed|s|ing)\s+(\d{1,3})(?!\s*(?:%|percent|times|minutes|hours|days|pages|o'clock|[ap]\.?m\b))|(\d{1,3}(?:\.\d)?)\s*(?:-|\s)?(?:years?|yrs?|y\.?\/?o\.?)(?:[\s-]*(?:old|of age))?|(?:i'm|i am|he's|she's|he is|she is|who is|who's|you're|you are)\s+(\d{1,3})(?=\s*(?:[,.;!?)]|$|\n|and\b|now\b|today\b|this\b|next\b|in\b))(?![.,]\d))\b/gi,
+    regex: /\b(?:aged?\s*:?\s*(\d{1,3}(?:\.\d)?)|(?:age|ages) (?:of|is|was)\s+(\d{1,3}(?:\.\d)?)|turn(?:ed|s|ing)\s+(\d{1,3})(?!\s*(?:%|percent|times|minutes|hours|days|pages|o'clock|[ap]\.?m\b))|(\d{1,3}(?:\.\d)?)\s*(?:-|\s)?(?:years?|yrs?|y\.?\/?o\.?)(?:[\s-]*(?:old|of age))?)\b/gi,
     score: 0.75,
     captured: true,
   },
   {
-    // "I'm Karl, 34, from Bern": a number set off by commas right after a capitalised word.
-    name: "age_apposition",
-    gate: { digits: 1, re: /, \d{1,3}, / },
+    // "she is 34", "I'm 7 and ..." (a bare number after a copula, at the end of a clause).
+    name: "age_copula",
+    gate: { digits: 1 },
     type: "AGE",
-    regex: /\p{Lu}[\p{Ll}\p{M}'’-]+, (\d{1,3})(?=, )/gu,
-    captured: true,
-    score: 0.5,
+    // The number comes first and the words before it are checked by a lookbehind, so the scan only
+    // stops at digits.
+    regex: /\d{1,3}(?!\d)(?<=\b(?:i'm|i am|he's|she's|he is|she is|who is|who's|you're|you are)\s+\d{1,3})(?=\s*(?:[,.;!?)]|$|\n|and\b|now\b|today\b|this\b|next\b|in\b))(?![.,]\d)/gi,
+    score: 0.75,
   },
   {
     name: "private_key",

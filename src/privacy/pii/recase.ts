@@ -36,9 +36,14 @@ export function isLowerCased(text: string): boolean {
 /** Tokens with a capital restored on lexicon words (same offsets). */
 export function recase(tokens: Token[], lex: Lexicons): Token[] {
   const k = knownLower(lex);
-  return tokens.map((t) => {
-    if (!k.has(t.text)) return t;
+  let out: Token[] | undefined;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.text.length < 3 || !k.has(t.text)) continue;
     const up = t.text[0]!.toUpperCase();
-    return up.length === 1 ? { ...t, text: up + t.text.slice(1) } : t;
-  });
+    if (up.length !== 1) continue;
+    out ??= tokens.slice();
+    out[i] = { text: up + t.text.slice(1), start: t.start, end: t.end };
+  }
+  return out ?? tokens;
 }
