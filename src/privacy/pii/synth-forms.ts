@@ -1,6 +1,7 @@
 // Value shapes for generated training sentences, after the publicly documented generation process of
 // presidio-research (Faker values; a postal address is one span; 5% of sentences lower-cased), so
 // the tagger sees the forms such text takes. Sentences come from our own templates (templates-forms.ts).
+import { createRequire } from "node:module";
 import type { Faker } from "@faker-js/faker";
 
 export function pick<T>(f: Faker, xs: readonly T[]): T {
@@ -9,9 +10,21 @@ export function pick<T>(f: Faker, xs: readonly T[]): T {
 
 const digits = (f: Faker, n: number) => f.string.numeric({ length: n, allowLeadingZeros: true });
 
+let pool: string[] | undefined;
+
+/**
+ * A name from humannames (about 200k given and family names of many origins), so that the tagger
+ * also meets names that no faker locale lists and learns them from context and shape.
+ */
+export function poolName(f: Faker): string {
+  pool ??= Object.keys(createRequire(import.meta.url)("humannames") as Record<string, number>).filter((w) => /^[A-Z][a-z]{2,11}$/.test(w));
+  return pick(f, pool);
+}
+
 function fullName(f: Faker): string {
-  const first = f.person.firstName();
-  const last = f.person.lastName();
+  const wide = f.number.int({ min: 0, max: 3 }) === 0;
+  const first = wide ? poolName(f) : f.person.firstName();
+  const last = wide ? poolName(f) : f.person.lastName();
   const r = f.number.int({ min: 0, max: 9 });
   const initial = f.string.alpha({ length: 1, casing: "upper" });
   if (r === 0) return `${first} ${initial}. ${last}`;
@@ -142,8 +155,8 @@ const NATIONALITIES = ["American", "British", "Canadian", "French", "German", "I
 export function formValue(f: Faker, slot: string): { value: string; type?: string; address?: boolean } | undefined {
   switch (slot) {
     case "NAME": return { value: fullName(f), type: "PERSON" };
-    case "FIRST": return { value: f.person.firstName(), type: "PERSON" };
-    case "LAST": return { value: f.person.lastName(), type: "PERSON" };
+    case "FIRST": return { value: f.number.int({ min: 0, max: 3 }) ? f.person.firstName() : poolName(f), type: "PERSON" };
+    case "LAST": return { value: f.number.int({ min: 0, max: 3 }) ? f.person.lastName() : poolName(f), type: "PERSON" };
     case "TITLE": return { value: f.person.prefix() };
     case "ADDRESS": return { value: address(f), type: "LOCATION", address: true };
     case "STREET": return { value: `${f.location.buildingNumber()} ${street(f)}`, type: "LOCATION", address: true };
