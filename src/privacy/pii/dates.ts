@@ -61,7 +61,7 @@ export const DATE_PATTERNS: PatternRecognizer[] = [
     type: "DATE_TIME",
     regex: /\b(?:1[89]\d{2}|20\d{2})s?\b/g,
     score: 0.3,
-    context: ["in", "since", "from", "until", "year", "born", "by", "during", "of", "before", "after", "circa", "founded", "established", "expires", "expiry", "expired", "exp", "valid", "graduated", "class"],
+    context: ["in", "since", "from", "until", "year", "born", "by", "during", "of", "before", "after", "circa", "founded", "established", "expires", "expiry", "expired", "exp", "valid", "graduated", "class", "date", "dob", "birthday"],
     contextBoost: 0.35,
   },
   {
