@@ -184,6 +184,9 @@ function lexiconKindUncached(word: string, kind: string, lex: Lexicons): string 
   const place = lex.countries.has(word) || lex.states.has(word) || lex.bigCities.has(word);
   if (kind === "ORG" && name && !place && !lex.commonWords.has(word.toLowerCase())) return "PER";
   if (kind === "PER" && (lex.countries.has(word) || lex.states.has(word)) && !name) return "LOC";
+  if (kind === "ORG" && place && !name) return "LOC";
+  // A known given or family name that is no town anywhere is a person, whatever the context said.
+  if (kind === "LOC" && name && !place && !lex.cities.has(word) && !lex.commonWords.has(word.toLowerCase())) return "PER";
   return kind;
 }
 
