@@ -9,25 +9,37 @@ import type { ModelTarget } from "./kernel.ts";
 
 const hashOf = (s: string) => createHash("sha256").update(s).digest("hex");
 
+/**
+ * Resolves after node-llama-cpp has dispatched the decodes queued in this turn of the event loop
+ * (it dispatches them on the next setImmediate): work done then overlaps prompt evaluation
+ * instead of delaying its start.
+ */
+const afterDispatch = () => new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
+
 export function audited(ledger: AuditLedger, principal: Principal, resource: string, open: ModelTarget["open"]): ModelTarget["open"] {
   return async (input: GenerationInput, options, caller) => {
     const it = (await open(input, options, caller))[Symbol.asyncIterator]();
-    // Ask for the first part, then commit the record before any part is passed on: no output can
-    // leave without its record on the ledger.
+    // Start the generation, commit the record while the model evaluates the prompt, and pass no
+    // part on before the commit: no output can leave without its record on the ledger.
     const first = it.next();
     first.catch(() => undefined);
     const base = { who: principal.id, tenant: principal.tenant, resource };
-    try {
+    const recorded = afterDispatch().then(() => {
       ledger.appendGrouped({ ...base, action: "model.generate", decision: "allow", inputHash: hashOf(JSON.stringify(input)) });
-    } catch (e) {
-      // Fail closed: no record, no output.
-      await it.return?.();
-      throw e;
-    }
+    });
+    recorded.catch(() => undefined); // seen by the stream below; never an unhandled rejection
     return (async function* (): AsyncGenerator<StreamPart> {
-      const out = createHash("sha256");
-      let r = await first;
       try {
+        await recorded;
+      } catch (error) {
+        // Fail closed: no record, no output; the generation is stopped.
+        await it.return?.();
+        yield { type: "error", error: error as Error };
+        return;
+      }
+      const out = createHash("sha256");
+      try {
+        let r = await first;
         while (!r.done) {
           const p = r.value;
           if (p.type === "text-delta") out.update(p.text);
