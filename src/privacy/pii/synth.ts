@@ -154,6 +154,8 @@ function render(f: Faker, template: string): SynthExample {
  */
 export function generateExamples(count: number, seed = 1, prose: string[] = [], part?: "even" | "odd"): SynthExample[] {
   const fakers = LOCALES.filter((l) => l in allLocales).map((l, i) => fakerFor(l, seed * 1000 + i));
+  // The fallback for locales without some data is seeded per call too: the same seed, the same examples.
+  english = fakerFor("en_US", seed * 1000 + 998);
   const keep = <T>(xs: T[]) => (part ? xs.filter((_, i) => i % 2 === (part === "even" ? 0 : 1)) : xs);
   const templates = keep(TEMPLATES);
   const negatives = keep(NEGATIVES);
