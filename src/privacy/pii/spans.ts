@@ -38,7 +38,7 @@ export function spansFromTags(tokens: Token[], tags: Uint8Array, lex?: Lexicons)
     // A run of numbers alone is not a name or a place the tagger can vouch for.
     let hasWord = false;
     for (let x = a; x <= last && !hasWord; x++) if (isLetterStart(tokens[x]!.text)) hasWord = true;
-    if (hasWord && !isPunct(tokens[a]!.text) && !tokens[a]!.text.startsWith("⟦") && !(lex && (wordFlags(tokens[a]!.text, lex) & LEAD || allCommon(tokens, a, last, KINDS[k]!, lex)))) {
+    if (hasWord && !isPunct(tokens[a]!.text) && !tokens[a]!.text.startsWith("⟦") && !(lex && (wordFlags(tokens[a]!.text, lex) & LEAD || allCommon(tokens, a, last, KINDS[k]!, lex) || allGroup(tokens, a, last, lex)))) {
       let kind = KINDS[k]!;
       // One word alone: the lexicons outvote the tagger when they are unambiguous ("Thomas" is a
       // person, "Norway" a place), since a single word gives the tagger little context.
@@ -89,8 +89,17 @@ const LEAD_STOP = new Set(["hello", "hi", "hey", "dear", "thanks", "thank", "che
 // "Fast Delivery", "Login Page": title-cased ordinary words that no name or place lexicon knows are
 // not a person or a place (organisations are often made of ordinary words, so they stay).
 // What the span rules ask about a word, computed once per distinct word (the hot path).
+// Nationalities, religions and political groups (presidio's NRP): groups, not a person or a place.
+const NRP = new Set(("american british english scottish welsh irish canadian mexican brazilian argentinian argentine chilean colombian peruvian venezuelan cuban " +
+  "french german italian spanish portuguese dutch belgian swiss austrian swedish norwegian danish finnish icelandic polish czech slovak hungarian romanian bulgarian " +
+  "greek turkish russian ukrainian belarusian serbian croatian bosnian slovenian albanian lithuanian latvian estonian georgian armenian azerbaijani " +
+  "chinese japanese korean vietnamese thai filipino indonesian malaysian singaporean indian pakistani bangladeshi afghan iranian persian iraqi syrian lebanese " +
+  "israeli jordanian saudi emirati egyptian moroccan algerian tunisian libyan nigerian ghanaian kenyan ethiopian eritrean somali sudanese ugandan tanzanian " +
+  "rwandan congolese angolan zimbabwean zambian african european asian arab arabic hispanic latino latina australian zealander kiwi " +
+  "christian catholic protestant orthodox anglican baptist methodist lutheran evangelical mormon muslim islamic sunni shia jewish jew hindu buddhist sikh jain " +
+  "atheist agnostic democrat democrats republican republicans liberal conservative socialist communist libertarian labour tory").split(" "));
 // ORG: a legal-form or sector word ("CO" and "IN" are states, not companies).
-const LEAD = 1, ORG = 2, COMMON = 4, FIRST = 8, FAMILY = 16, PLACE = 32, NOT_NAME = 64, PERSON_LEX = 128;
+const LEAD = 1, ORG = 2, COMMON = 4, FIRST = 8, FAMILY = 16, PLACE = 32, NOT_NAME = 64, PERSON_LEX = 128, GROUP = 256;
 const flagCache = new Map<string, number>();
 
 function wordFlags(t: string, lex: Lexicons): number {
@@ -105,7 +114,8 @@ function wordFlags(t: string, lex: Lexicons): number {
     (lex.lastNames.has(t) || lex.anyNames.has(t) ? FAMILY : 0) |
     (lex.cities.has(t) || lex.countries.has(t) || lex.states.has(t) ? PLACE : 0) |
     (lex.streetSuffixes.has(lower) || lex.countries.has(t) || lex.states.has(t) || lex.commonWords.has(lower) ? NOT_NAME : 0) |
-    (lex.firstNames.has(t) || lex.lastNames.has(t) ? PERSON_LEX : 0);
+    (lex.firstNames.has(t) || lex.lastNames.has(t) ? PERSON_LEX : 0) |
+    (NRP.has(lower) ? GROUP : 0);
   if (flagCache.size > 50_000) flagCache.clear();
   flagCache.set(t, f);
   return f;
@@ -122,6 +132,12 @@ function allCommon(tokens: Token[], a: number, last: number, kind: string, lex: 
     const f = wordFlags(t, lex);
     if (!(f & COMMON) || f & blocker) return false;
   }
+  return true;
+}
+
+// "French", "Orthodox Jew": every word names a group of people.
+function allGroup(tokens: Token[], a: number, last: number, lex: Lexicons): boolean {
+  for (let x = a; x <= last; x++) if (!(wordFlags(tokens[x]!.text, lex) & GROUP)) return false;
   return true;
 }
 
