@@ -45,6 +45,9 @@ test("finds names, places and organisations", () => {
   has("i met john smith in boston", "PERSON", "john smith");
   has("the bill went to ACME; my iban is gb82west12345698765432", "IBAN_CODE", "gb82west12345698765432");
   has("She lives in Springfield, Illinois 62704.", "LOCATION", "62704");
+  has("Hello Faye, your table is ready.", "PERSON", "Faye");
+  has("He works at Ford Motor Company in Detroit.", "ORGANIZATION", "Ford Motor Company");
+  assert.ok(!found("She is French and lives abroad.").some(([t]) => t === "PERSON"), "a nationality is not a person");
   has("My zip code is 94107.", "LOCATION", "94107");
   assert.ok(!found("I have 94107 apples").some(([t]) => t === "LOCATION"), "a number alone is not a postcode");
 });
