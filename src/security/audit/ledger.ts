@@ -3,6 +3,7 @@
 // appendGrouped() is the hot path's variant: committed on return, fsynced in a group commit after.
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { CorruptFileError, InvalidArgumentError } from "../../errors/index.ts";
+import type { Transaction } from "better-sqlite3";
 import { WalSync, type Db } from "../../store/index.ts";
 import { canonicalJson } from "./canonical.ts";
 import { checkEvent, pickEvent, type AuditEvent, type StoredEvent } from "./event.ts";
@@ -136,32 +137,38 @@ export class AuditLedger {
   /** Appends several events in one transaction (one fsync): all or none are stored. */
   appendBatch(events: readonly AuditEvent[]): AppendResult[] {
     for (const e of events) checkEvent(e);
-    const run = this.db.transaction(() => {
-      // Another process (the CLI next to a running server) may have appended: catch up first.
-      if ((this.stmts.count.get() as number) !== this.frontier.size) this.frontier = this.restoreFrontier();
-      const out: AppendResult[] = [];
-      const time = this.now().toISOString();
-      for (const e of events) {
-        const index = this.frontier.size;
-        const stored: StoredEvent = { ...pickEvent(e), seq: index, time };
-        const text = canonicalJson(stored as unknown as Parameters<typeof canonicalJson>[0]);
-        const leaf = leafHash(enc.encode(text));
-        const done = this.frontier.append(leaf);
-        const nodes = new Uint8Array(done.length * 32);
-        done.forEach((h, i) => nodes.set(h, i * 32));
-        this.stmts.insert.run(index, text, leaf, nodes, this.keys.rowMac(index, leaf));
-        const r: AppendResult = { index, leafHash: bytesToHex(leaf) };
-        if (this.signEvery > 0 && this.frontier.size % this.signEvery === 0) r.head = this.writeHead();
-        out.push(r);
-      }
-      return out;
-    });
     try {
-      return run.immediate();
+      // Built once: better-sqlite3 compiles BEGIN/COMMIT/ROLLBACK for every transaction() it makes.
+      this.insertAll ??= this.db.transaction((batch: readonly AuditEvent[]) => this.insertEvents(batch));
+      return this.insertAll.immediate(events);
     } catch (e) {
       this.frontierOrUndefined = undefined; // the transaction rolled back: rebuild the frontier on next use
       throw e;
     }
+  }
+
+  private insertAll: Transaction<(batch: readonly AuditEvent[]) => AppendResult[]> | undefined;
+
+  /** The body of appendBatch's transaction. */
+  private insertEvents(events: readonly AuditEvent[]): AppendResult[] {
+    // Another process (the CLI next to a running server) may have appended: catch up first.
+    if ((this.stmts.count.get() as number) !== this.frontier.size) this.frontier = this.restoreFrontier();
+    const out: AppendResult[] = [];
+    const time = this.now().toISOString();
+    for (const e of events) {
+      const index = this.frontier.size;
+      const stored: StoredEvent = { ...pickEvent(e), seq: index, time };
+      const text = canonicalJson(stored as unknown as Parameters<typeof canonicalJson>[0]);
+      const leaf = leafHash(enc.encode(text));
+      const done = this.frontier.append(leaf);
+      const nodes = new Uint8Array(done.length * 32);
+      done.forEach((h, i) => nodes.set(h, i * 32));
+      this.stmts.insert.run(index, text, leaf, nodes, this.keys.rowMac(index, leaf));
+      const r: AppendResult = { index, leafHash: bytesToHex(leaf) };
+      if (this.signEvery > 0 && this.frontier.size % this.signEvery === 0) r.head = this.writeHead();
+      out.push(r);
+    }
+    return out;
   }
 
   private writeHead(): SignedHead {
