@@ -12,7 +12,8 @@
 // Rolling back to an older checkpoint would re-run published steps (a second draw of a released
 // output), so it is refused against the recorded high-water step.
 import { randomUUID } from "node:crypto";
-import { readFile, stat } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { CorruptFileError, InvalidArgumentError, LlmosError, NotFoundError } from "../../errors/index.ts";
 import { decodeSafetensors, float32Tensors, readSafetensors } from "../../engine/safetensors/index.ts";
@@ -117,18 +118,9 @@ export async function writeRunRecord(out: string, r: DpRunRecord): Promise<void>
   await writeFileAtomic(join(out, DP_RUN), `${JSON.stringify(r, null, 2)}\n`);
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** True when `out` already holds (part of) a DP run or any checkpoint. */
 export async function hasRun(out: string): Promise<boolean> {
-  return (await exists(join(out, DP_RUN))) || (await hasCheckpoint(out));
+  return existsSync(join(out, DP_RUN)) || (await hasCheckpoint(out));
 }
 
 async function readRunRecord(out: string): Promise<DpRunRecord> {
@@ -200,7 +192,7 @@ export function resumeBudget(record: DpRunRecord, db: string | undefined): Budge
 /** The tensors of a checkpoint's optimizer.safetensors (sealed or not), without shape expectations. */
 export async function readOptimizerFile(dir: string, sealer?: CheckpointSealer): Promise<Map<string, Float32Array>> {
   const path = join(dir, "optimizer.safetensors");
-  if (await exists(path + SEALED)) {
+  if (existsSync(path + SEALED)) {
     if (!sealer) throw new CorruptFileError(path + SEALED, "is sealed (a private checkpoint); resume with --private and the same --data-dir");
     const bytes = sealer.open(new Uint8Array(await readFile(path + SEALED)), `${basename(dir)}/optimizer.safetensors`);
     return float32Tensors(decodeSafetensors(bytes, path + SEALED), path + SEALED);
