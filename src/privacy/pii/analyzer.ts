@@ -62,29 +62,7 @@ function passesGate(p: PatternRecognizer, text: string, facts: TextFacts): boole
   return g.re === undefined || g.re.test(text);
 }
 
-// Recognizers with the same regex (phone and phone_regional) scan a text once between them.
-let lastScan: { regex: string; text: string; matches: RegExpExecArray[] } | undefined;
-
-function matchesOf(p: PatternRecognizer, text: string): RegExpExecArray[] {
-  if (lastScan && lastScan.text === text && lastScan.regex === p.regex.source) return lastScan.matches;
-  const matches: RegExpExecArray[] = [];
-  p.regex.lastIndex = 0;
-  for (let m = p.regex.exec(text); m; m = p.regex.exec(text)) {
-    if (m[0].length === 0) {
-      p.regex.lastIndex++;
-      continue;
-    }
-    matches.push(m);
-  }
-  lastScan = { regex: p.regex.source, text, matches };
-  return matches;
-}
-
-function runPattern(p: PatternRecognizer, text: string, out: Candidate[], threshold: number, shared: boolean): void {
-  if (shared) {
-    for (const m of matchesOf(p, text)) onMatch(p, m, text, out, threshold);
-    return;
-  }
+function runPattern(p: PatternRecognizer, text: string, out: Candidate[], threshold: number): void {
   p.regex.lastIndex = 0;
   for (let m = p.regex.exec(text); m; m = p.regex.exec(text)) {
     if (m[0].length === 0) {
@@ -156,7 +134,6 @@ export class Analyzer {
   private readonly tagger: NameTagger | undefined;
   private readonly enabled: Set<string> | undefined;
   private readonly contextGates: Map<PatternRecognizer, RegExp>;
-  private readonly shared = new Set<PatternRecognizer>();
 
   constructor(config: unknown = {}) {
     this.config = parseAnalyzerConfig(config);
@@ -182,9 +159,6 @@ export class Analyzer {
     // threshold at all (no context word to raise them).
     const reachable = (p: PatternRecognizer) => p.score + (p.context?.length ? (p.contextBoost ?? DEFAULT_BOOST) : 0) >= this.config.threshold || (p.invalidScore ?? 0) >= this.config.threshold;
     this.patterns = [...PATTERNS, ...DATE_PATTERNS, ...custom, ...deny].filter((p) => (!this.enabled || this.enabled.has(p.type)) && reachable(p));
-    for (const p of this.patterns) {
-      if (this.patterns.some((q) => q !== p && q.regex.source === p.regex.source && q.regex.flags === p.regex.flags)) this.shared.add(p);
-    }
     // A recognizer that only reaches the threshold with a context word cannot find anything in a
     // text where none of its words occurs: one case-insensitive scan for them skips its regex.
     for (const p of this.patterns) {
@@ -209,7 +183,7 @@ export class Analyzer {
       if (!passesGate(p, text, facts)) continue;
       const ctx = this.contextGates.get(p);
       if (ctx && !ctx.test(text)) continue;
-      runPattern(p, text, cands, this.config.threshold, this.shared.has(p));
+      runPattern(p, text, cands, this.config.threshold);
     }
     if (this.tagger && (this.wants("PERSON", only) || this.wants("LOCATION", only) || this.wants("ORGANIZATION", only))) {
       // Strong pattern findings are shown to the tagger as one placeholder token each, so that

@@ -216,7 +216,7 @@ export const PATTERNS: PatternRecognizer[] = [
     type: "PHONE_NUMBER",
     regex: /(?<![\w+.-])\+?\d{8,15}(?![\w-])/g,
     score: 0.2,
-    context: ["phone", "tel", "telephone", "call", "calling", "mobile", "cell", "cellphone", "fax", "contact", "whatsapp", "number", "reach", "text", "dial", "sms", "ph", "landline"],
+    context: ["phone", "tel", "telephone", "call", "mobile", "cell", "fax", "contact", "whatsapp", "number", "dial"],
     contextBoost: 0.4,
     validate: phoneDigitsValid,
     priority: 1,

@@ -163,7 +163,14 @@ function looksLikeFullName(tokens: Token[], a: number, last: number, lex: Lexico
   return true;
 }
 
-const isDigits = (t: string) => /^\d{3,6}$/.test(t);
+function isDigits(t: string): boolean {
+  if (t.length < 3 || t.length > 6) return false;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
 const knownPlace = (t: string, lex: Lexicons) => lex.states.has(t) || lex.stateAbbr.has(t) || lex.countries.has(t) || lex.bigCities.has(t);
 
 /** Rule-found addresses absorb the tagged spans they overlap (a street named after a person included). */
