@@ -67,7 +67,8 @@ export function multiPlaceMarks(tokens: Token[], lex: Lexicons): Uint8Array {
 /** Features of a token's own text (cacheable by text). */
 export function ownFeatures(t: string, lex: Lexicons): string[] {
   const lower = t.toLowerCase();
-  const f = ["b", `w=${lower}`, `s=${shape(t)}`, `suf=${lower.slice(-3)}`];
+  // Affixes carry name and place morphology ("-son", "-ville", "-shire", "Mc-") past the lexicons.
+  const f = ["b", `w=${lower}`, `s=${shape(t)}`, `suf=${lower.slice(-3)}`, `suf4=${lower.slice(-4)}`, `suf2=${lower.slice(-2)}`, `pre=${lower.slice(0, 3)}`];
   if (t[0] !== undefined && t[0] !== t[0].toLowerCase()) f.push("cap");
   lexFeatures(t, lower, lex, f, "");
   if (/^\d+$/.test(t)) f.push(`num${Math.min(t.length, 6)}`);

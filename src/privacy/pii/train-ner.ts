@@ -98,7 +98,7 @@ export function train(count: number, epochs: number, seed = 7, part?: "even" | "
         if (truth !== "O") {
           const dropLex = randomInt(5) === 0;
           const dropWord = randomInt(2) === 0;
-          f = f.filter((x) => !(dropLex && LEX_FEATS.has(x)) && !(dropWord && (x.startsWith("w=") || x.startsWith("suf="))) && !(GENERATOR_LEX.has(x) && randomInt(4) === 0));
+          f = f.filter((x) => !(dropLex && LEX_FEATS.has(x)) && !(dropWord && (x.startsWith("w=") || x.startsWith("suf") || x.startsWith("pre="))) && !(GENERATOR_LEX.has(x) && randomInt(4) === 0));
         }
         f = [...f, ...tagFeatures(prev, guessed[i - 2] ?? "<s>", d.tokens[i]!.text)];
         const g = model.predict(f, scores);
