@@ -2,7 +2,7 @@
 // per-model), stored in SQLite (subsystem "pii-policy"); tenants without one get the defaults.
 import { randomBytes } from "node:crypto";
 import { parseTenantPiiPolicy, type TenantPiiPolicy } from "../privacy/pii/index.ts";
-import { migrate, type Db } from "../store/index.ts";
+import { migrate, type Db, prepared } from "../store/index.ts";
 
 export class PiiPolicyStore {
   constructor(private readonly db: Db) {
@@ -10,14 +10,14 @@ export class PiiPolicyStore {
   }
 
   get(tenant: string): TenantPiiPolicy | undefined {
-    const row = this.db.prepare("SELECT policy FROM pii_policies WHERE tenant = ?").get(tenant) as { policy: string } | undefined;
+    const row = prepared(this.db, "SELECT policy FROM pii_policies WHERE tenant = ?").get(tenant) as { policy: string } | undefined;
     return row ? parseTenantPiiPolicy(JSON.parse(row.policy)) : undefined;
   }
 
   /** Validates and stores a tenant's policy, replacing the previous one. */
   put(tenant: string, input: unknown): TenantPiiPolicy {
     const policy = parseTenantPiiPolicy(input);
-    this.db.prepare(`INSERT INTO pii_policies (tenant, policy, updated_at) VALUES (?, ?, ?)
+    prepared(this.db, `INSERT INTO pii_policies (tenant, policy, updated_at) VALUES (?, ?, ?)
       ON CONFLICT (tenant) DO UPDATE SET policy = excluded.policy, updated_at = excluded.updated_at`).run(tenant, JSON.stringify(policy), new Date().toISOString());
     return policy;
   }
@@ -38,11 +38,11 @@ export class PiiTenantKeys {
 
   key(tenant: string, purpose: "hash" | "encrypt"): Uint8Array {
     const aad = `pii-key:${tenant}:${purpose}`;
-    const row = this.db.prepare("SELECT sealed FROM pii_tenant_keys WHERE tenant = ? AND purpose = ?").get(tenant, purpose) as { sealed: Buffer } | undefined;
+    const row = prepared(this.db, "SELECT sealed FROM pii_tenant_keys WHERE tenant = ? AND purpose = ?").get(tenant, purpose) as { sealed: Buffer } | undefined;
     if (row) return this.cipher.open(new Uint8Array(row.sealed), aad);
     const key = new Uint8Array(randomBytes(32));
     // INSERT OR IGNORE: two first uses at once keep one key; read back whichever won.
-    this.db.prepare("INSERT OR IGNORE INTO pii_tenant_keys (tenant, purpose, sealed) VALUES (?, ?, ?)").run(tenant, purpose, Buffer.from(this.cipher.seal(key, aad)));
+    prepared(this.db, "INSERT OR IGNORE INTO pii_tenant_keys (tenant, purpose, sealed) VALUES (?, ?, ?)").run(tenant, purpose, Buffer.from(this.cipher.seal(key, aad)));
     return this.key(tenant, purpose);
   }
 }

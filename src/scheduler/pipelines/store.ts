@@ -1,6 +1,6 @@
 // Pipelines of each tenant, stored in SQLite (subsystem "pipelines").
 import { LlmosError, NotFoundError } from "../../errors/index.ts";
-import { migrate, type Db } from "../../store/index.ts";
+import { migrate, type Db, prepared } from "../../store/index.ts";
 import { parsePipeline, type PipelineDefinition } from "./definition.ts";
 
 export interface StoredPipeline {
@@ -21,22 +21,22 @@ export class PipelineStore {
     const definition = parsePipeline(raw);
     if (clashes(definition.name)) throw new LlmosError("conflict", 409, `'${definition.name}' is already a model name; pick another pipeline name`, { data: { field: "name" } });
     const createdAt = Math.floor(Date.now() / 1000);
-    this.db.prepare(`INSERT INTO pipelines (tenant, name, definition, created_at) VALUES (?, ?, ?, ?)
+    prepared(this.db, `INSERT INTO pipelines (tenant, name, definition, created_at) VALUES (?, ?, ?, ?)
       ON CONFLICT (tenant, name) DO UPDATE SET definition = excluded.definition, created_at = excluded.created_at`).run(tenant, definition.name, JSON.stringify(definition), createdAt);
     return { tenant, definition, createdAt };
   }
 
   get(tenant: string, name: string): StoredPipeline | undefined {
-    const row = this.db.prepare("SELECT definition, created_at FROM pipelines WHERE tenant = ? AND name = ?").get(tenant, name) as { definition: string; created_at: number } | undefined;
+    const row = prepared(this.db, "SELECT definition, created_at FROM pipelines WHERE tenant = ? AND name = ?").get(tenant, name) as { definition: string; created_at: number } | undefined;
     return row ? { tenant, definition: JSON.parse(row.definition) as PipelineDefinition, createdAt: row.created_at } : undefined;
   }
 
   list(tenant: string): StoredPipeline[] {
-    const rows = this.db.prepare("SELECT definition, created_at FROM pipelines WHERE tenant = ? ORDER BY name").all(tenant) as { definition: string; created_at: number }[];
+    const rows = prepared(this.db, "SELECT definition, created_at FROM pipelines WHERE tenant = ? ORDER BY name").all(tenant) as { definition: string; created_at: number }[];
     return rows.map((r) => ({ tenant, definition: JSON.parse(r.definition) as PipelineDefinition, createdAt: r.created_at }));
   }
 
   remove(tenant: string, name: string): void {
-    if (this.db.prepare("DELETE FROM pipelines WHERE tenant = ? AND name = ?").run(tenant, name).changes === 0) throw new NotFoundError("pipeline", name);
+    if (prepared(this.db, "DELETE FROM pipelines WHERE tenant = ? AND name = ?").run(tenant, name).changes === 0) throw new NotFoundError("pipeline", name);
   }
 }
