@@ -177,12 +177,18 @@ export class DpBudgetStore {
     return r;
   }
 
+  /** The dataset's total budget in units; NotFoundError for an unknown dataset. */
+  private totals(tenant: string, id: string): { epsilon_total: number; delta_total: number } {
+    const row = this.db.prepare("SELECT epsilon_total, delta_total FROM dp_datasets WHERE tenant = ? AND id = ?").get(tenant, id) as
+      | { epsilon_total: number; delta_total: number }
+      | undefined;
+    if (!row) throw new NotFoundError("dataset", id);
+    return row;
+  }
+
   budget(tenant: string, id: string): BudgetStatus {
     return this.db.transaction(() => {
-      const row = this.db.prepare("SELECT epsilon_total, delta_total FROM dp_datasets WHERE tenant = ? AND id = ?").get(tenant, id) as
-        | { epsilon_total: number; delta_total: number }
-        | undefined;
-      if (!row) throw new NotFoundError("dataset", id);
+      const row = this.totals(tenant, id);
       const s = this.spentUnits(tenant, id);
       return {
         dataset: id,
@@ -207,10 +213,7 @@ export class DpBudgetStore {
     const e = unitsUp(cost.epsilon, EPS_UNIT);
     const d = unitsUp(cost.delta, DELTA_UNIT);
     return this.db.transaction(() => {
-      const row = this.db.prepare("SELECT epsilon_total, delta_total FROM dp_datasets WHERE tenant = ? AND id = ?").get(tenant, id) as
-        | { epsilon_total: number; delta_total: number }
-        | undefined;
-      if (!row) throw new NotFoundError("dataset", id);
+      const row = this.totals(tenant, id);
       const s = this.spentUnits(tenant, id);
       const leftE = row.epsilon_total - s.eps;
       const leftD = row.delta_total - s.delta;
