@@ -10,13 +10,15 @@ import fc from "fast-check";
 import { toOpenAiError } from "../src/server/errors.ts";
 import { authorize, identityAuthenticator, RateLimiter, SecurityKernel, securityHook } from "../src/security/index.ts";
 
+const failures: { keyId: string | undefined; reason: string }[] = [];
+
 function app(kernel: SecurityKernel, now: () => number) {
   const a = Fastify({ logger: false });
   a.setErrorHandler((error, _req, reply) => {
     const { status, body } = toOpenAiError(error);
     void reply.status(status).send(body);
   });
-  a.addHook("onRequest", securityHook({ identity: kernel.identity, limiter: new RateLimiter({ capacity: 2, refillPerSecond: 1 }, now), failureLimiter: new RateLimiter({ capacity: 3, refillPerSecond: 0.1 }, now) }));
+  a.addHook("onRequest", securityHook({ identity: kernel.identity, limiter: new RateLimiter({ capacity: 2, refillPerSecond: 1 }, now), failureLimiter: new RateLimiter({ capacity: 3, refillPerSecond: 0.1 }, now), onFailure: (f) => failures.push(f) }));
   a.get("/health", async () => ({ ok: true }));
   a.get("/whoami", async (req) => req.principal);
   a.get("/datasets/:tenant/:id", async (req) => {
@@ -60,6 +62,8 @@ test("securityHook: 401 / 200 / 429 with Retry-After / 404 across tenants, in Op
     const blocked = await a.inject({ url: "/whoami", headers: { authorization: `Bearer ${fake}` } });
     assert.equal(blocked.statusCode, 429);
     assert.ok(!blocked.body.includes(fake.slice(19)), "the key is never echoed");
+    // Each let-through failure is reported once with the key's public id; the refused one is not.
+    assert.deepEqual(failures, Array.from({ length: 3 }, () => ({ keyId: analyst.principal.id, reason: "invalid" })));
     for (const h of ["Basic abc", "Bearer", "Bearer a b", `bearer  ${"x".repeat(100_000)}`]) {
       const r = await a.inject({ url: "/whoami", headers: { authorization: h } });
       assert.ok(r.statusCode === 401 || r.statusCode === 429, `${h.slice(0, 20)} → ${r.statusCode}`);

@@ -85,6 +85,14 @@ test("no key, a wrong key and a revoked key are 401", async () => {
   assert.equal((await call(k.key, "GET", "/v1/models")).status, 200);
   assert.equal((await call(ADMIN, "DELETE", `/v1/os/keys/${k.id}`)).status, 200);
   assert.equal((await call(k.key, "GET", "/v1/models")).status, 401);
+  // The failures are on the ledger under the keys' public ids, never with a secret.
+  const wrong = newAdminKey();
+  assert.equal((await call(wrong, "GET", "/v1/models")).status, 401);
+  const tail = (await (await call(ADMIN, "GET", "/v1/os/audit/tail?n=50")).json()) as { data: { action: string; resource: string; decision: string }[] };
+  const fails = tail.data.filter((e) => e.action === "auth.fail");
+  assert.ok(fails.some((e) => e.resource === `key:${wrong.split("_")[1]}` && e.decision === "deny"), JSON.stringify(fails));
+  assert.ok(fails.some((e) => e.resource === `key:${k.id}`));
+  assert.ok(!JSON.stringify(tail).includes(wrong.split("_")[2]!) && !JSON.stringify(tail).includes(k.key.split("_")[2]!));
 });
 
 test("hostile bodies at every endpoint get a 4xx; the server keeps serving and the ledger verifies", async () => {

@@ -3,7 +3,7 @@
 // LlmosErrors (401 / 429) for the server's one error handler; Retry-After is set on the reply.
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { AuthenticationError, RateLimitedError } from "./errors.ts";
-import { RateLimiter, type IdentityStore, type Principal } from "./identity/index.ts";
+import { parseApiKey, RateLimiter, type IdentityStore, type Principal } from "./identity/index.ts";
 
 // Identical to the declaration in src/server/auth.ts (TypeScript requires merged declarations to agree).
 declare module "fastify" {
@@ -24,6 +24,11 @@ export interface AuthHookOptions {
    * attacker can make the server do with made-up keys.
    */
   failureLimiter?: RateLimiter;
+  /**
+   * Called for each failed authentication that the failure limit let through (so at most its burst
+   * plus its rate per address): the key's public id if it has one, never the key or the address.
+   */
+  onFailure?: (failure: { keyId: string | undefined; reason: "malformed" | "invalid" }) => void;
 }
 
 const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
@@ -47,7 +52,11 @@ export function securityHook(opts: AuthHookOptions): (req: FastifyRequest, reply
     try {
       principal = opts.identity.authenticate(m[1]!);
     } catch (e) {
-      if (e instanceof AuthenticationError) failures.take(req.ip);
+      if (e instanceof AuthenticationError) {
+        failures.take(req.ip);
+        const keyId = parseApiKey(m[1]!)?.id;
+        opts.onFailure?.({ keyId, reason: keyId ? "invalid" : "malformed" });
+      }
       throw e;
     }
     if (opts.limiter) {

@@ -93,7 +93,12 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
       throw new LimitExceededError("request body in bytes", length, bodyLimit);
     }
   });
-  app.addHook("onRequest", securityHook({ identity: kernel.security.identity, limiter: kernel.security.limiter }));
+  app.addHook("onRequest", securityHook({
+    identity: kernel.security.identity,
+    limiter: kernel.security.limiter,
+    // Failed authentications go on the ledger (bounded by the per-address failure limit).
+    onFailure: ({ keyId, reason }) => kernel.security.ledger.appendGrouped({ who: "anonymous", action: "auth.fail", resource: `key:${keyId ?? "malformed"}`, tenant: "default", decision: "deny", detail: { reason } }),
+  }));
 
   app.get("/health", async () => ({ status: "ok", loaded_models: kernel.scheduler.residency.residentKeys.length }));
   // Queues span tenants: operators only.
