@@ -36,10 +36,12 @@ test("finds names, places and organisations", () => {
   has("My name is John Smith and I live in Paris.", "LOCATION", "Paris");
   has("She moved to Germany last year.", "LOCATION", "Germany");
   has("He works at Acme Corp. in Boston.", "ORGANIZATION", "Acme Corp");
-  // Parts set off by commas or line breaks are places of their own (as presidio-research labels
-  // separately written slots); words on one line without a comma join the street line.
-  has("Ship it to 12 Baker Street, London", "LOCATION", "12 Baker Street");
-  has("Ship it to 12 Baker Street, London", "LOCATION", "London");
+  // One postal address is one place, commas and line breaks included (our generator's labelling,
+  // synth.ts); places that follow no street stay apart.
+  has("Ship it to 12 Baker Street, London", "LOCATION", "12 Baker Street, London");
+  has("Ship it to 12 Baker Street\nSpringfield, IL 62704\nthanks", "LOCATION", "12 Baker Street\nSpringfield, IL 62704");
+  has("I grew up in Oslo, Norway and moved on.", "LOCATION", "Oslo");
+  has("I grew up in Oslo, Norway and moved on.", "LOCATION", "Norway");
   has("Ship it to 12 Oak Street Apt. 5 Boston MA 02110 today", "LOCATION", "12 Oak Street Apt. 5 Boston MA 02110");
   has("We met at the corner of Garcia Crossing and Kim Loaf.", "LOCATION", "the corner of Garcia Crossing and Kim Loaf");
   has("i met john smith in boston", "PERSON", "john smith");

@@ -170,9 +170,8 @@ function extend(tokens: Token[], end: number, lex: Lexicons): number {
   let best = end;
   while (k < tokens.length) {
     const w = tokens[k]!.text;
-    // Only the words on the same line, without a comma between, extend the street line: in
-    // "street, city, state" (or one per line) each part is a place of its own, as presidio-research's
-    // templates label them when they write each part in its own slot.
+    // Only the words on the same line, without a comma between, extend the street line here; parts
+    // after a comma or line break are found by the tagger and joined on (spans.ts joinAddressParts).
     if (w === "," || w === "\n") break;
     if (w === "-") {
       k++;

@@ -8,7 +8,7 @@ import { Perceptron, type PerceptronWeights } from "./perceptron.ts";
 import { isLowerCased, recase } from "./recase.ts";
 import { maskTokens, tokenize, type Token } from "./tokenize.ts";
 import type { Candidate } from "./types.ts";
-import { spansFromTags, unknownCapitalised, withAddresses } from "./spans.ts";
+import { joinAddressParts, spansFromTags, unknownCapitalised, withAddresses } from "./spans.ts";
 
 export const NER_TAGS = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC", "B-ORG", "I-ORG"];
 export const WEIGHTS_URL = new URL("./model/ner-weights.json", import.meta.url);
@@ -186,7 +186,8 @@ export class NameTagger {
     if (this.unknownNames) spans.push(...unknownCapitalised(tokens, tags, this.lex));
     spans.sort((a, b) => a.start - b.start);
     // Street addresses need a street word (seen while tagging) and a house number.
-    return this.sawStreet && (/\d/.test(text) || /\bcorner of\b/i.test(text)) ? withAddresses(spans, findAddresses(tokens, this.lex)) : spans;
+    const all = this.sawStreet && (/\d/.test(text) || /\bcorner of\b/i.test(text)) ? withAddresses(spans, findAddresses(tokens, this.lex)) : spans;
+    return joinAddressParts(text, all);
   }
 }
 

@@ -1,5 +1,5 @@
-// From tags to findings: B-/I- runs become spans, address parts are joined, rule-found addresses
-// absorb what they overlap, and single words follow unambiguous lexicons.
+// From tags to findings: B-/I- runs become spans, rule-found addresses absorb what they overlap,
+// the parts of one postal address are joined and single words follow unambiguous lexicons.
 import { isBoundary } from "./features.ts";
 import type { Lexicons } from "./lexicon.ts";
 import type { Token } from "./tokenize.ts";
@@ -187,6 +187,46 @@ export function withAddresses(tagged: Candidate[], addresses: Candidate[]): Cand
   }
   for (const t of tagged) if (!addresses.some((a) => t.start < a.end && a.start < t.end)) out.push(t);
   return [...out, ...addresses].sort((x, y) => x.start - y.start);
+}
+
+// Only commas, spaces and line breaks between two parts of one postal address.
+function separatorsOnly(text: string, from: number, to: number): boolean {
+  if (to < from || to - from > 6) return false;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 44 && c !== 32 && c !== 10 && c !== 13 && c !== 9) return false;
+  }
+  return true;
+}
+
+// A postcode right after an address ("..., MA\n 86724", "... Ghana 90749").
+const TRAILING_POSTCODE = /^[ \t]*,?[ \t\n]*(?:\d{5}(?:-\d{4})?|\d{4}|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2})(?![\p{L}\p{N}])/u;
+
+/**
+ * One postal address is one place, as our generator labels it (synth.ts: a street address and the
+ * city, state, country and postcode written right after it, with commas or line breaks between, form
+ * one span): a street-like place absorbs the places that follow it with only separators between.
+ * `cands` are sorted by start; places that stand alone ("Paris, France") stay apart.
+ */
+export function joinAddressParts(text: string, cands: Candidate[]): Candidate[] {
+  const out: Candidate[] = [];
+  for (const c of cands) {
+    const last = out[out.length - 1];
+    if (last && last.street && last.type === "LOCATION" && c.type === "LOCATION" && separatorsOnly(text, last.end, c.start)) {
+      last.end = Math.max(last.end, c.end);
+      continue;
+    }
+    if (last?.street && last.type === "LOCATION") extendPostcode(text, last);
+    out.push(c);
+  }
+  const last = out[out.length - 1];
+  if (last?.street && last.type === "LOCATION") extendPostcode(text, last);
+  return out;
+}
+
+function extendPostcode(text: string, c: Candidate): void {
+  const m = TRAILING_POSTCODE.exec(text.slice(c.end, c.end + 24));
+  if (m) c.end += m[0].length;
 }
 
 const kindCache = new Map<string, string>();
