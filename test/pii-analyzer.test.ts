@@ -44,6 +44,10 @@ test("finds names, places and organisations", () => {
   has("I grew up in Oslo, Norway and moved on.", "LOCATION", "Norway");
   has("Ship it to 12 Oak Street Apt. 5 Boston MA 02110 today", "LOCATION", "12 Oak Street Apt. 5 Boston MA 02110");
   has("We met at the corner of Garcia Crossing and Kim Loaf.", "LOCATION", "the corner of Garcia Crossing and Kim Loaf");
+  has("Meet me at the corner of Via Roma and Main Street today", "LOCATION", "the corner of Via Roma and Main Street");
+  has("The property at 750 W 2nd Street, Constantinton, Armenia is for sale.", "LOCATION", "750 W 2nd Street, Constantinton, Armenia");
+  has("Is the branch in Thelmaborough, HI open on holidays?", "LOCATION", "HI");
+  has("Which carriers deliver to 68327-8290?", "LOCATION", "68327-8290");
   has("i met john smith in boston", "PERSON", "john smith");
   has("the bill went to ACME; my iban is gb82west12345698765432", "IBAN_CODE", "gb82west12345698765432");
   has("She lives in Springfield, Illinois 62704.", "LOCATION", "62704");

@@ -8,7 +8,7 @@ import type { Candidate } from "./types.ts";
 // Endings of one-word street names in languages that write the street type into the word
 // ("Hauptstraße", "Koskikatu", "Drottninggatan"); only on words of six letters or more.
 const STREET_ENDINGS = /(?:straße|strasse|weg|gasse|allee|platz|damm|katu|kuja|polku|gata|gatan|vägen|veien|vej|gade|laan|straat|dijk|plein|utca|ulica|sokak|caddesi|sokağı)$/i;
-const STREET_PREFIX = new Set(["rue", "via", "viale", "calle", "avenida", "avda", "rua", "travessa", "praça", "piazza", "plaza", "paseo", "carrer", "ulica", "boulevard", "chemin", "allée", "impasse", "quai", "camino", "carretera", "rambla", "corso", "strada", "vicolo", "aleja"]);
+const STREET_PREFIX = new Set(["rue", "via", "viale", "calle", "avenida", "avda", "rua", "travessa", "praça", "piazza", "plaza", "paseo", "carrer", "ulica", "boulevard", "chemin", "allée", "impasse", "quai", "camino", "carretera", "rambla", "corso", "strada", "vicolo", "aleja", "contrada", "largo", "borgo", "piazzale", "vico", "praceta", "avinguda", "carrera"]);
 const UNIT = new Set(["apt", "apartment", "suite", "ste", "unit", "floor", "fl", "room", "rm", "building", "bldg", "box", "po", "#", "no", "nr", "piso", "puerta", "esc", "dept", "flat"]);
 const CONNECT = new Set(["de", "da", "del", "des", "du", "la", "le", "di", "van", "von", "der", "the", "of", "do", "dos", "das", "y", "e", "am", "an", "im", "auf", "st", "-", "'", "’"]);
 
@@ -22,6 +22,13 @@ const isNum = (t: string) => {
   const code = t.charCodeAt(0);
   return code >= 48 && code <= 57 && t.length <= 6 && /^\d+$/.test(t);
 };
+
+// "2nd", "21st", "12th": a number with an ordinal ending names a street ("W 2nd Street").
+const ORDINAL = new Set(["st", "nd", "rd", "th", "ST", "ND", "RD", "TH"]);
+function ordinalAt(tokens: Token[], j: number): boolean {
+  const n = tokens[j + 1];
+  return n !== undefined && ORDINAL.has(n.text) && n.start === tokens[j]!.end && isNum(tokens[j]!.text);
+}
 
 const streetCache = new Map<string, boolean>();
 
@@ -79,10 +86,17 @@ export function findAddresses(tokens: Token[], lex: Lexicons): Candidate[] {
 // A run of up to four capitalised words (any case in lower-cased text) that ends in a street word.
 function streetRun(tokens: Token[], j: number, lex: Lexicons): number {
   let last = -1;
+  // A street-type word first ("Strada Paganelli"): the run of words after it is the name.
+  const prefixed = tokens[j] !== undefined && STREET_PREFIX.has(tokens[j]!.text.toLowerCase());
   for (let k = j; k < tokens.length && k < j + 4; k++) {
     const w = tokens[k]!.text;
+    if (ordinalAt(tokens, k)) {
+      k++;
+      continue;
+    }
     if (!/^\p{L}/u.test(w) || (k > j && (w === "and" || w === "&"))) break;
-    if (streetWord(w, lex)) last = k;
+    if (prefixed && k > j && !isCap(w) && !CONNECT.has(w.toLowerCase())) break;
+    if (streetWord(w, lex) || (prefixed && isCap(w))) last = k;
   }
   return last;
 }
@@ -109,6 +123,11 @@ function numberFirst(tokens: Token[], i: number, lex: Lexicons): number {
   for (; j < tokens.length && words < 6; j++) {
     const w = tokens[j]!.text;
     if (w === "\n") break;
+    if (ordinalAt(tokens, j)) {
+      words++;
+      last = ++j;
+      continue;
+    }
     if (isCap(w) || STREET_PREFIX.has(w.toLowerCase())) {
       words++;
       if (streetWord(w, lex) || STREET_PREFIX.has(w.toLowerCase())) street = true;
@@ -145,6 +164,11 @@ function unitTail(tokens: Token[], j: number): number {
   let end = j;
   let k = j + 1;
   if (tokens[k] && /^[A-Za-z]$/.test(tokens[k]!.text) && tokens[k]!.start === tokens[j]!.end) end = k++;
+  // Danish floor and side after the house number: "Åstrupvej 7. th", "Toft Ågade 3. tv".
+  if (tokens[k]?.text === "." && /^(?:\d+\.?\s*)?(?:tv|th|mf)$/.test(tokens[k + 1]?.text ?? "")) {
+    end = k + 1;
+    k += 2;
+  }
   for (let n = 0; n < 2; n++) {
     if (tokens[k]?.text === ",") k++;
     const w = tokens[k]?.text.toLowerCase();

@@ -103,11 +103,11 @@ function onMatch(p: PatternRecognizer, m: RegExpExecArray, text: string, out: Ca
  * Exception: a weak pattern (phone, date, ...) strictly inside a tagged address yields to it, since
  * house numbers and postal codes look like phone numbers and dates.
  */
-const YIELDS_TO_ADDRESS = new Set(["PHONE_NUMBER", "DATE_TIME", "US_DRIVER_LICENSE", "US_BANK_NUMBER", "US_PASSPORT", "AGE"]);
+const YIELDS_TO_ADDRESS = new Set(["PHONE_NUMBER", "DATE_TIME", "US_DRIVER_LICENSE", "US_BANK_NUMBER", "US_PASSPORT", "AGE", "LOCATION"]);
 const isStreetLike = (c: Candidate) => c.street === true;
 
 export function resolveOverlaps(cands: Candidate[]): Candidate[] {
-  const places = cands.filter((c) => c.recognizer === "tagger" && c.type === "LOCATION");
+  const places = cands.filter((c) => (c.recognizer === "tagger" || c.recognizer === "address") && c.type === "LOCATION");
   const rest = places.length
     ? cands.filter((c) => !(YIELDS_TO_ADDRESS.has(c.type) && (c.priority ?? 0) < 2 && c.recognizer !== "tagger" && places.some((p) => isStreetLike(p) && p.start <= c.start && c.end <= p.end && p.end - p.start > c.end - c.start)))
     : cands;

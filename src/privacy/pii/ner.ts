@@ -187,7 +187,7 @@ export class NameTagger {
     spans.sort((a, b) => a.start - b.start);
     // Street addresses need a street word (seen while tagging) and a house number.
     const all = this.sawStreet && (/\d/.test(text) || /\bcorner of\b/i.test(text)) ? withAddresses(spans, findAddresses(tokens, this.lex)) : spans;
-    return joinAddressParts(text, all);
+    return joinAddressParts(text, all, this.lex);
   }
 }
 

@@ -225,10 +225,10 @@ export const PATTERNS: PatternRecognizer[] = [
     // A postcode alone is a place (LOCATION) when a context word names it.
     name: "postcode",
     type: "LOCATION",
-    gate: { digits: 4, re: /zip|post|plz|cep/i },
+    gate: { digits: 4, re: /zip|post|plz|cep|deliver|ship/i },
     regex: /\b(?:\d{5}(?:-\d{4})?|\d{4}|\d{3}-\d{3}|\d{2}-\d{3}|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2})\b/g,
     score: 0.1,
-    context: ["zip", "zipcode", "postal", "postcode", "post code", "zip code", "plz", "cep"],
+    context: ["zip", "zipcode", "postal", "postcode", "post code", "zip code", "plz", "cep", "deliver", "delivers", "delivery", "ship", "shipping"],
     contextBoost: 0.6,
   },
   {

@@ -208,9 +208,10 @@ const TRAILING_POSTCODE = /^[ \t]*,?[ \t\n]*(?:\d{5}(?:-\d{4})?|\d{4}|[A-Z]{1,2}
  * one span): a street-like place absorbs the places that follow it with only separators between.
  * `cands` are sorted by start; places that stand alone ("Paris, France") stay apart.
  */
-export function joinAddressParts(text: string, cands: Candidate[]): Candidate[] {
+export function joinAddressParts(text: string, cands: Candidate[], lex?: Lexicons): Candidate[] {
   const out: Candidate[] = [];
   for (const c of cands) {
+    if (lex && c.type === "LOCATION") stateAfterTown(text, c, cands, lex);
     const last = out[out.length - 1];
     if (last && last.street && last.type === "LOCATION" && c.type === "LOCATION" && separatorsOnly(text, last.end, c.start)) {
       last.end = Math.max(last.end, c.end);
@@ -222,6 +223,18 @@ export function joinAddressParts(text: string, cands: Candidate[]): Candidate[] 
   const last = out[out.length - 1];
   if (last?.street && last.type === "LOCATION") extendPostcode(text, last);
   return out;
+}
+
+const STATE_AFTER = /^, ([A-Z]{2})(?![\p{L}\p{N}])/u;
+
+// "Thelmaborough, HI": a state code right after a town is a place too, when the tagger left it out.
+function stateAfterTown(text: string, c: Candidate, cands: Candidate[], lex: Lexicons): void {
+  const m = STATE_AFTER.exec(text.slice(c.end, c.end + 5));
+  if (!m || !lex.stateAbbr.has(m[1]!)) return;
+  const start = c.end + 2;
+  if (cands.some((x) => x.start < start + 2 && start < x.end)) return;
+  const at = cands.indexOf(c);
+  cands.splice(at + 1, 0, { type: "LOCATION", start, end: start + 2, score: 0.85, recognizer: "tagger" });
 }
 
 function extendPostcode(text: string, c: Candidate): void {
