@@ -97,7 +97,7 @@ async function level(concurrency: number, requests: number, one: (prompt: string
 
 export async function run(args: string[]): Promise<Record<string, unknown>> {
   const levels = [1, 4, 16];
-  const perLevel = (c: number) => Math.max(8, 2 * c) * (args.includes("--quick") ? 1 : 2);
+  const perLevel = (c: number) => Math.max(16, 2 * c) * (args.includes("--quick") ? 1 : 2);
   const dir = mkdtempSync(join(tmpdir(), "llmos-bench-"));
   const env = serverEnv(KEY);
   Object.assign(process.env, env);

@@ -2,12 +2,12 @@
 // the first output can leave, the output's hash and token counts when it ends. Never raw text.
 // Group commit (AuditLedger.appendGrouped): the fsync runs off the event loop, shared by concurrent
 // requests, instead of blocking the decode loop ~2 ms twice per request (bench: audit).
-import { createHash } from "node:crypto";
+import { createHash, hash } from "node:crypto";
 import type { GenerationInput, StreamPart } from "../runtime/index.ts";
 import type { AuditLedger, Principal } from "../security/index.ts";
 import type { ModelTarget } from "./kernel.ts";
 
-const hashOf = (s: string) => createHash("sha256").update(s).digest("hex");
+const hashOf = (s: string) => hash("sha256", s);
 
 /**
  * Resolves after node-llama-cpp has dispatched the decodes queued in this turn of the event loop

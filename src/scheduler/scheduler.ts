@@ -75,10 +75,19 @@ export class Scheduler {
    */
   async open(model: Loadable, input: GenerationInput, options: GenerationOptions, caller: Caller): Promise<AsyncIterable<StreamPart>> {
     const { runtime, lease, done } = await this.admit(model, caller);
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), this.opts.generationTimeoutMs);
+    // One signal for the runtime: the deadline, or the caller going away. Linked by hand, since
+    // AbortSignal.any costs ~30 µs per call on Node 20 (its weak references), on the TTFT path.
+    const stop = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      stop.abort();
+    }, this.opts.generationTimeoutMs);
     timer.unref();
-    const signal = caller.signal ? AbortSignal.any([caller.signal, deadline.signal]) : deadline.signal;
+    const onCallerAbort = () => stop.abort(caller.signal?.reason);
+    if (caller.signal?.aborted) stop.abort(caller.signal.reason);
+    else caller.signal?.addEventListener("abort", onCallerAbort, { once: true });
+    const signal = stop.signal;
     const limitMs = this.opts.generationTimeoutMs;
     async function* run(): AsyncGenerator<StreamPart> {
       let tokens = 0;
@@ -86,7 +95,7 @@ export class Scheduler {
         for await (const part of runtime.stream(input, { ...options, signal })) {
           if (part.type === "finish") {
             tokens = part.usage.promptTokens + part.usage.completionTokens;
-            if (part.finishReason === "abort" && deadline.signal.aborted && !caller.signal?.aborted) {
+            if (part.finishReason === "abort" && timedOut && !caller.signal?.aborted) {
               yield { type: "error", error: new TimeoutError("generation", limitMs) };
               return;
             }
@@ -95,6 +104,7 @@ export class Scheduler {
         }
       } finally {
         clearTimeout(timer);
+        caller.signal?.removeEventListener("abort", onCallerAbort);
         lease.release(tokens);
         done();
       }

@@ -59,18 +59,6 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
   // The access log holds what happened, never what was said: no bodies, no headers, no query strings
   // (they may carry PII or keys), only the route pattern, status, timing and who asked.
   const log = opts.log ?? pino({ level: process.env.LLMOS_LOG_LEVEL ?? "info", base: undefined }, pino.destination(2));
-  // Logged when the socket's response ends, so streamed (hijacked) answers and client aborts are in it too.
-  app.addHook("onRequest", async (req, reply) => {
-    const started = performance.now();
-    reply.raw.once("close", () => {
-      log.info({
-        req: req.id, method: req.method, route: req.routeOptions.url ?? "(unknown)", status: reply.raw.statusCode,
-        ms: Math.round((performance.now() - started) * 10) / 10, ...(reply.raw.writableFinished ? {} : { aborted: true }),
-        principal: req.principal?.id, tenant: req.principal?.tenant,
-      }, "request");
-    });
-  });
-
   app.setErrorHandler((error, req, reply) => {
     const { status, body } = toOpenAiError(error);
     // Only the error's class and code are logged: messages may echo request content.
@@ -84,7 +72,24 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
   });
   app.decorateRequest("principal", undefined as never);
   const bodyLimit = opts.bodyLimit ?? 1 << 20;
-  app.addHook("onRequest", async (req) => {
+  const authenticate = securityHook({
+    identity: kernel.security.identity,
+    limiter: kernel.security.limiter,
+    // Failed authentications go on the ledger (bounded by the per-address failure limit).
+    onFailure: ({ keyId, reason }) => kernel.security.ledger.appendGrouped({ who: "anonymous", action: "auth.fail", resource: `key:${keyId ?? "malformed"}`, tenant: "default", decision: "deny", detail: { reason } }),
+  });
+  // One onRequest hook (each hook is a step of fastify's hook runner on every request): the access
+  // log, the body-size check, then authentication.
+  app.addHook("onRequest", async (req, reply) => {
+    const started = performance.now();
+    // Logged when the socket's response ends, so streamed (hijacked) answers and client aborts are in it too.
+    reply.raw.once("close", () => {
+      log.info({
+        req: req.id, method: req.method, route: req.routeOptions.url ?? "(unknown)", status: reply.raw.statusCode,
+        ms: Math.round((performance.now() - started) * 10) / 10, ...(reply.raw.writableFinished ? {} : { aborted: true }),
+        principal: req.principal?.id, tenant: req.principal?.tenant,
+      }, "request");
+    });
     // Refuse an oversized body before reading it, but drain it so the client can read the 413
     // (closing mid-upload would make clients report a connection reset instead).
     const length = Number(req.headers["content-length"] ?? 0);
@@ -92,13 +97,8 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
       req.raw.resume();
       throw new LimitExceededError("request body in bytes", length, bodyLimit);
     }
+    await authenticate(req, reply);
   });
-  app.addHook("onRequest", securityHook({
-    identity: kernel.security.identity,
-    limiter: kernel.security.limiter,
-    // Failed authentications go on the ledger (bounded by the per-address failure limit).
-    onFailure: ({ keyId, reason }) => kernel.security.ledger.appendGrouped({ who: "anonymous", action: "auth.fail", resource: `key:${keyId ?? "malformed"}`, tenant: "default", decision: "deny", detail: { reason } }),
-  }));
 
   app.get("/health", async () => ({ status: "ok", loaded_models: kernel.scheduler.residency.residentKeys.length }));
   // Queues span tenants: operators only.

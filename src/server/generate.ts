@@ -81,19 +81,30 @@ async function answer(reply: FastifyReply, target: ModelTarget, stream: AsyncIte
     throw first.value.error;
   }
   const sse = openSse(reply);
-  const chunk = (choices: unknown[], extra: object = {}) => sse.send({ ...head, object: shape.chunkObject, choices, ...extra });
+  // Every chunk starts with the same fields: serialized once per response, not once per token.
+  const chunkHead = `{"id":${JSON.stringify(id)},"object":${JSON.stringify(shape.chunkObject)},"created":${created},"model":${JSON.stringify(target.id)},"system_fingerprint":null,"choices":`;
+  const chunk = (choices: unknown[], usage?: object) => sse.sendJson(`${chunkHead}${JSON.stringify(choices)}${usage ? `,"usage":${JSON.stringify(usage)}` : ""}}`);
   chunk([shape.delta("", null, true)]);
   let part = first;
+  let flushed = false;
   while (!part.done) {
     const p = part.value;
     if (sse.closed) break;
-    if (p.type === "text-delta") chunk([shape.delta(p.text, null, false)]);
+    if (p.type === "text-delta") {
+      chunk([shape.delta(p.text, null, false)]);
+      // The first text goes out now, with the headers and the role chunk in one write (time to
+      // first token); later chunks coalesce per turn of the event loop.
+      if (!flushed) {
+        flushed = true;
+        sse.flush();
+      }
+    }
     else if (p.type === "error") {
       sse.send(toOpenAiError(p.error).body);
       break;
     } else {
       chunk([shape.delta(null, finishOf(p.finishReason), false)]);
-      if (includeUsage) chunk([], { usage: usageOf(p.usage) });
+      if (includeUsage) chunk([], usageOf(p.usage));
     }
     part = await it.next();
   }

@@ -3,6 +3,10 @@ import type { FastifyReply } from "fastify";
 
 export interface SseWriter {
   send(data: unknown): void;
+  /** Sends `json`, already serialized (one JSON value, no line breaks), as one event. */
+  sendJson(json: string): void;
+  /** Writes what is corked now rather than at the end of this turn of the event loop. */
+  flush(): void;
   done(): void;
   readonly closed: boolean;
 }
@@ -14,19 +18,24 @@ export function openSse(reply: FastifyReply): SseWriter {
   // Chunks produced in one turn of the event loop go out in one write (one syscall, one wake-up of
   // the client) instead of one each.
   let corked = false;
+  const uncork = () => {
+    if (!corked) return;
+    corked = false;
+    res.uncork();
+  };
+  const write = (json: string) => {
+    if (res.destroyed) return;
+    if (!corked) {
+      corked = true;
+      res.cork();
+      setImmediate(uncork);
+    }
+    res.write(`data: ${json}\n\n`);
+  };
   return {
-    send: (data) => {
-      if (res.destroyed) return;
-      if (!corked) {
-        corked = true;
-        res.cork();
-        setImmediate(() => {
-          corked = false;
-          res.uncork();
-        });
-      }
-      res.write(`data: ${JSON.stringify(data)}\n\n`);
-    },
+    send: (data) => write(JSON.stringify(data)),
+    sendJson: (json) => write(json),
+    flush: uncork,
     done: () => {
       if (!res.destroyed) res.end("data: [DONE]\n\n");
     },

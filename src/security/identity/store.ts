@@ -1,6 +1,6 @@
 // Principals and tenants in SQLite (subsystem "identity"): create, list, revoke, authenticate,
 // and the first-start bootstrap of an admin key. Secrets exist only in the value returned once.
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { InvalidArgumentError, NotFoundError } from "../../errors/index.ts";
 import { migrate, type Db, prepared } from "../../store/index.ts";
 import { AuthenticationError } from "../errors.ts";
@@ -136,7 +136,7 @@ export class IdentityStore {
     if (!parsed) throw new AuthenticationError("malformed API key; expected llmos_<id>_<secret>");
     const row = prepared(this.db, "SELECT * FROM identity_principals WHERE id = ?").get(parsed.id) as Row | undefined;
     if (!row || row.revoked !== null) throw new AuthenticationError("invalid or revoked API key");
-    const digest = createHash("sha256").update(key).digest("hex");
+    const digest = hash("sha256", key); // one-shot: a third of createHash's cost per request
     const hit = this.verified.get(digest);
     const now = this.now();
     if (!(hit && hit.id === row.id && hit.until > now)) {
