@@ -10,7 +10,7 @@ import { trainDpCommand } from "../src/cli/commands/train-dp.ts";
 import { runCli } from "../src/cli/run.ts";
 import { loadLlamaGguf, readGguf } from "../src/engine/gguf/index.ts";
 import { trainBpe } from "../src/engine/tokenizer/index.ts";
-import { trainDp } from "../src/learning/dp/index.ts";
+import { exportDpLoraGguf, trainDp } from "../src/learning/dp/index.ts";
 import { DpBudgetStore } from "../src/privacy/dp/index.ts";
 import { checkContract, ContractRefusedError, type Contract } from "../src/security/index.ts";
 import { sotuText } from "./helpers/corpus.ts";
@@ -63,6 +63,13 @@ test("a DP run debits the dataset budget first, writes the model card beside che
   const done = JSON.parse(r.out.trim().split("\n").at(-1)!);
   assert.equal(done.steps, 4);
   assert.ok(done.epsilon <= 2 && done.epsilon > 1.5);
+  // Progress events carry no training loss or batch size: both are computed on private data
+  // outside the guarantee.
+  const steps = r.out.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>).filter((e) => e.type === "step");
+  assert.equal(steps.length, 4);
+  for (const e of steps) assert.deepEqual(Object.keys(e).sort(), ["epsilon", "step", "totalSteps", "type"]);
+  const ck = JSON.parse(readFileSync(join(done.checkpoint, "state.json"), "utf8")) as { lastTrainLoss?: unknown };
+  assert.equal(ck.lastTrainLoss, null);
   for (const cardPath of [done.model_card, join(out, "model-card.json"), join(dir, "export", "model-card.json")]) {
     const card = JSON.parse(readFileSync(cardPath, "utf8"));
     assert.deepEqual(Object.keys(card.privacy).slice(0, 7), ["epsilon", "delta", "accountant", "noise_multiplier", "sampling_rate", "steps", "clip"]);
@@ -132,6 +139,21 @@ test("fine-tuning the shipped default model (GGUF) with DP and LoRA adapters, ex
   assert.equal(adapter.metadata.get("adapter.type")?.value, "lora");
   // 7 adapted matrices per block, an A and a B each.
   assert.equal(adapter.tensors.length, 7 * 2 * base.config.nLayers);
+});
+
+test("--private with LoRA: the adapters are sealed like the other tensors, and export opens them with the key", async () => {
+  const out = join(dir, "ft-private");
+  const privateData = join(dir, "llmos-private");
+  const r = await cli("train-dp", "--data", data, "--from", "models/default/model.gguf", "--seq-len", "32", "--batch-size", "4", "--micro-batch", "2",
+    "--max-steps", "1", "--epsilon", "4", "--delta", "1e-5", "--clip", "1", "--lora-rank", "2", "--out", out, "--private", "--data-dir", privateData,
+    "--export-lora", join(dir, "ft-private-gguf", "adapter.gguf"), "--json");
+  assert.equal(r.code, 0, r.err);
+  const done = JSON.parse(r.out.trim().split("\n").at(-1)!) as { checkpoint: string };
+  assert.ok(!existsSync(join(done.checkpoint, "lora.safetensors")), "no plaintext adapters at rest");
+  assert.ok(existsSync(join(done.checkpoint, "lora.safetensors.sealed")));
+  await assert.rejects(exportDpLoraGguf(done.checkpoint, join(dir, "ft-private-gguf", "nokey.gguf")), /is sealed \(a private checkpoint\)/);
+  const adapter = await readGguf(join(dir, "ft-private-gguf", "adapter.gguf"));
+  assert.equal(adapter.metadata.get("adapter.type")?.value, "lora");
 });
 
 test("the data-use contract is checked before training: a contract without dp-training refuses", async () => {

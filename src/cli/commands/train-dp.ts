@@ -155,21 +155,29 @@ export const trainDpCommand: Command = {
     };
     options.onStep = (s) => {
       if (json) ctx.stdout.write(`${JSON.stringify({ type: "step", ...s })}\n`);
-      else if (s.step % 10 === 0 || s.step === s.totalSteps) ctx.stderr.write(`step ${s.step}/${s.totalSteps} loss ${Number.isNaN(s.loss) ? "-" : s.loss.toFixed(4)} batch ${s.batchSize}\n`);
+      // No training loss: it is computed on the private batch, outside the guarantee (see trainDp).
+      else if (s.step % 10 === 0 || s.step === s.totalSteps) ctx.stderr.write(`step ${s.step}/${s.totalSteps}${Number.isNaN(s.epsilon) ? "" : ` ε ${s.epsilon.toFixed(3)}`}\n`);
     };
     // --private: the checkpoint's tensors are sealed at rest under the data directory's master key.
     const isPrivate = argv.includes("--private");
-    const { r, exported } = isPrivate
+    const { r, exported, adapter } = isPrivate
       ? await withKernel(dpDataDir(dataDirArg(argv)), async (k) => {
         options.sealer = checkpointSealer(k.cipher);
         const r = await trainDp(options);
-        return { r, exported: exportTo ? await exportDpGguf(r.checkpoint, exportTo, exportType, "llmos-dp", options.sealer) : undefined };
+        return {
+          r,
+          exported: exportTo ? await exportDpGguf(r.checkpoint, exportTo, exportType, "llmos-dp", options.sealer) : undefined,
+          adapter: exportLora ? await exportDpLoraGguf(r.checkpoint, exportLora, "llmos-dp-lora", options.sealer) : undefined,
+        };
       })
       : await (async () => {
         const r = await trainDp(options);
-        return { r, exported: exportTo ? await exportDpGguf(r.checkpoint, exportTo, exportType) : undefined };
+        return {
+          r,
+          exported: exportTo ? await exportDpGguf(r.checkpoint, exportTo, exportType) : undefined,
+          adapter: exportLora ? await exportDpLoraGguf(r.checkpoint, exportLora) : undefined,
+        };
       })();
-    const adapter = exportLora ? await exportDpLoraGguf(r.checkpoint, exportLora) : undefined;
     const summary = {
       type: "done", steps: r.steps, epsilon: r.epsilon, delta: r.plan.delta, accountant: r.plan.accountant, noise_multiplier: r.plan.noiseMultiplier,
       sampling_rate: r.plan.samplingRate, clip: r.plan.clip, val_perplexity: r.valPerplexity, checkpoint: r.checkpoint, model_card: r.modelCard,

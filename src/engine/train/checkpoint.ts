@@ -45,12 +45,14 @@ export interface CheckpointSealer {
 
 export const SEALED = ".sealed";
 
-async function writeTensors(dir: string, file: string, tensors: Map<string, SafeTensor>, meta: Record<string, string>, stepName: string, sealer?: CheckpointSealer): Promise<void> {
+/** Writes one tensor file of a step directory: plain, or sealed as `<file>.sealed` with a sealer. */
+export async function writeTensors(dir: string, file: string, tensors: Map<string, SafeTensor>, meta: Record<string, string>, stepName: string, sealer?: CheckpointSealer): Promise<void> {
   if (!sealer) return writeSafetensors(join(dir, file), tensors, meta);
   await writeFileSynced(join(dir, file + SEALED), sealer.seal(encodeSafetensors(tensors, meta), `${stepName}/${file}`));
 }
 
-async function readTensors(dir: string, file: string, sealer?: CheckpointSealer): Promise<SafetensorsFile> {
+/** Reads one tensor file of a step directory, plain or sealed (a sealed one needs the sealer). */
+export async function readTensors(dir: string, file: string, sealer?: CheckpointSealer): Promise<SafetensorsFile> {
   const plain = join(dir, file);
   const sealed = plain + SEALED;
   if (!(await exists(sealed))) return readSafetensors(plain);

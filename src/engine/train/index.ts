@@ -3,7 +3,7 @@
 export { train } from "./trainer.ts";
 export type { TrainOptions, ResolvedTrainOptions, TrainingHyperParams } from "./options.ts";
 export type { TrainProgress, EvalResult, CheckpointEvent, TrainResult, TrainHooks } from "./events.ts";
-export { isSealedCheckpoint, SEALED, type CheckpointSealer } from "./checkpoint.ts";
+export { isSealedCheckpoint, readTensors, SEALED, writeTensors, type CheckpointSealer } from "./checkpoint.ts";
 export { loadCheckpoint, loadOptimizerState, saveCheckpoint, hasCheckpoint, resolveCheckpointDir, stepDirName, type LoadedCheckpoint, type TrainState } from "./checkpoint.ts";
 export { progressReporter, formatProgress, type ProgressReporter } from "./progress.ts";
 export { AdamW, type AdamWOptions } from "./optimizer.ts";

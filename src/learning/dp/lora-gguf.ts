@@ -2,21 +2,23 @@
 // llama.cpp applies on the base model (general.type = "adapter", adapter.type = "lora",
 // adapter.lora.alpha; tensors "<weight>.lora_a" ggml ne [in, r] and "<weight>.lora_b" ne [r, out],
 // scaled by alpha / r, as llama.cpp's llama-adapter.cpp reads them).
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { writeGguf, type GgufMetadataValue, type GgufTensorInput } from "../../engine/gguf/index.ts";
-import { float32Tensors, readSafetensors, writeSafetensors, type SafeTensor } from "../../engine/safetensors/index.ts";
+import { float32Tensors, type SafeTensor } from "../../engine/safetensors/index.ts";
+import { readTensors, writeTensors, type CheckpointSealer } from "../../engine/train/index.ts";
 import { CorruptFileError } from "../../errors/index.ts";
 import type { LoraAdapters } from "./lora.ts";
 
 export const LORA_FILE = "lora.safetensors";
 
-/** Writes the adapters (f32) with their rank and alpha into `dir`/lora.safetensors. */
-export async function saveLora(dir: string, adapters: LoraAdapters): Promise<string> {
+/**
+ * Writes the adapters (f32) with their rank and alpha into `dir`/lora.safetensors; with a sealer
+ * (a private run) sealed like the checkpoint's other tensors, since they are trained weights too.
+ */
+export async function saveLora(dir: string, adapters: LoraAdapters, sealer?: CheckpointSealer): Promise<void> {
   const tensors = new Map<string, SafeTensor>();
   for (const [name, v] of adapters.params) tensors.set(name, { dtype: "F32", shape: v.shape, data: new Float32Array(v.dataSync() as Float32Array) });
-  const path = join(dir, LORA_FILE);
-  await writeSafetensors(path, tensors, { format: "llmos-lora", rank: String(adapters.rank), alpha: String(adapters.alpha) });
-  return path;
+  await writeTensors(dir, LORA_FILE, tensors, { format: "llmos-lora", rank: String(adapters.rank), alpha: String(adapters.alpha) }, basename(dir), sealer);
 }
 
 export interface LoadedLora {
@@ -25,9 +27,9 @@ export interface LoadedLora {
   tensors: Map<string, { shape: number[]; data: Float32Array }>;
 }
 
-export async function loadLora(dir: string): Promise<LoadedLora> {
+export async function loadLora(dir: string, sealer?: CheckpointSealer): Promise<LoadedLora> {
   const path = join(dir, LORA_FILE);
-  const file = await readSafetensors(path);
+  const file = await readTensors(dir, LORA_FILE, sealer);
   const rank = Number(file.metadata.rank);
   const alpha = Number(file.metadata.alpha);
   if (file.metadata.format !== "llmos-lora" || !(rank >= 1) || !(alpha > 0)) throw new CorruptFileError(path, "is not an llmos LoRA file (format, rank, alpha)");

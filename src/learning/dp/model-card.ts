@@ -65,10 +65,10 @@ export async function exportDpGguf(checkpoint: string, ggufPath: string, type: G
 }
 
 /** Exports a LoRA DP checkpoint's adapters as a GGUF LoRA adapter (llama.cpp applies it on the base), card beside it. */
-export async function exportDpLoraGguf(checkpoint: string, adapterPath: string, name = "llmos-dp-lora"): Promise<{ gguf: string; card: string }> {
+export async function exportDpLoraGguf(checkpoint: string, adapterPath: string, name = "llmos-dp-lora", sealer?: CheckpointSealer): Promise<{ gguf: string; card: string }> {
   const dir = await resolveCheckpointDir(checkpoint);
   await mkdir(dirname(resolve(adapterPath)), { recursive: true });
-  await exportLoraGguf(adapterPath, await loadLora(dir), name);
+  await exportLoraGguf(adapterPath, await loadLora(dir, sealer), name);
   const card = join(dirname(resolve(adapterPath)), MODEL_CARD);
   await copyFile(join(dir, MODEL_CARD), card);
   return { gguf: adapterPath, card };

@@ -74,7 +74,12 @@ export interface DpTrainOptions {
   /** FOR TESTS: a seeded source per step (1-based), so a resumed run can be compared bit for bit. */
   stepRng?: (step: number) => RandomSource;
   onCheckpoint?: (c: { step: number; dir: string; epsilon: number }) => void;
-  onStep?: (s: { step: number; totalSteps: number; loss: number; batchSize: number; epsilon: number }) => void;
+  /**
+   * Progress only. The loss and the size of each Poisson batch are functions of the private data
+   * that the DP guarantee does not cover (only the noised gradients are privatized; Abadi et al.
+   * 2016, §3.1), so neither leaves the trainer: not here, not in the result, not in checkpoints.
+   */
+  onStep?: (s: { step: number; totalSteps: number; epsilon: number }) => void;
 }
 
 export interface DpTrainResult {
@@ -82,7 +87,6 @@ export interface DpTrainResult {
   plan: PrivacyPlan;
   /** ε actually spent by the steps run. */
   epsilon: number;
-  trainLoss: number | null;
   valLoss: number;
   valPerplexity: number;
   checkpoint: string;
@@ -215,7 +219,8 @@ async function run(given: DpTrainOptions): Promise<DpTrainResult> {
   const startStep = ck?.state.step ?? 0;
   let step = startStep;
   let spent = NaN;
-  let trainLoss: number | null = ck?.state.lastTrainLoss ?? null;
+  // Kept in memory for the divergence check only (see onStep).
+  let trainLoss: number | null = null;
   let stepMs = 0;
   const corpus = corpusFingerprint(tokens);
   const evalBatch = Math.min(16, expected);
@@ -243,9 +248,9 @@ async function run(given: DpTrainOptions): Promise<DpTrainResult> {
     const dp: DpCheckpointState = { format: "llmos-dp-checkpoint/1", run: record.run, step: k, epsilon_spent: epsilon, lora: adapters !== undefined };
     const dir = await saveCheckpoint(out, {
       model: base.config, training: { ...training, dp } as ResolvedTrainOptions, weights: adapters ? adapters.merged(model) : model.weights(), optimizer: optState, tokenizer: base.tokenizer,
-      state: { step: k, tokensSeen: 0, dataOrder: DataOrder.start(n, seed).state(), lastTrainLoss: trainLoss, lastValLoss: ev?.loss ?? null, corpus },
+      state: { step: k, tokensSeen: 0, dataOrder: DataOrder.start(n, seed).state(), lastTrainLoss: null, lastValLoss: ev?.loss ?? null, corpus },
     }, o.sealer);
-    if (adapters) await saveLora(dir, adapters);
+    if (adapters) await saveLora(dir, adapters, o.sealer);
     await writeModelCard(dir, card(k, epsilon, ev, final));
     if (k > record.published_step) {
       record.published_step = k;
@@ -279,7 +284,7 @@ async function run(given: DpTrainOptions): Promise<DpTrainResult> {
       if (!Number.isNaN(r.loss)) trainLoss = r.loss;
       if (trainLoss !== null && !Number.isFinite(trainLoss)) throw new LlmosError("training_diverged", 422, `DP training diverged at step ${step}; lower --lr or raise --clip`);
       spent = plan.accountant === "rdp" && o.epsilon !== undefined ? accountant.epsilon(plan.delta).epsilon : NaN;
-      o.onStep?.({ step, totalSteps: plan.steps, loss: r.loss, batchSize: r.batchSize, epsilon: spent });
+      o.onStep?.({ step, totalSteps: plan.steps, epsilon: spent });
       if (step < plan.steps && step % checkpointEvery === 0) {
         lastDir = await checkpoint(step, null, false);
       }
@@ -297,7 +302,7 @@ async function run(given: DpTrainOptions): Promise<DpTrainResult> {
     const modelCard = await writeModelCard(final, finalCard);
     await writeModelCard(out, finalCard);
     const ran = step - startStep;
-    return { steps: step, plan, epsilon, trainLoss, valLoss: ev.loss, valPerplexity: ev.perplexity, checkpoint: final, modelCard, meanStepMs: ran ? stepMs / ran : 0, resumedFrom: resume ? startStep : null };
+    return { steps: step, plan, epsilon, valLoss: ev.loss, valPerplexity: ev.perplexity, checkpoint: final, modelCard, meanStepMs: ran ? stepMs / ran : 0, resumedFrom: resume ? startStep : null };
   } finally {
     optimizer.dispose();
     adapters?.dispose();
