@@ -135,9 +135,12 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
   }
-  const runs = rows as { concurrency: number; os_over_direct: number; os_added_ttft_ms_p50: number; os_tokens_per_s: number }[];
+  const runs = rows as { concurrency: number; os_over_direct: number; os_added_ttft_ms_p50: number; os_tokens_per_s: number; direct_tokens_per_s: number }[];
   const one = runs[0]!, sixteen = runs[2]!;
   return {
+    // How far batching 16 sequences raises throughput, for node-llama-cpp alone and through the OS:
+    // the OS cannot scale beyond what the runtime does on this hardware.
+    scaling_16_over_1: { direct: sixteen.direct_tokens_per_s / one.direct_tokens_per_s, os: sixteen.os_tokens_per_s / one.os_tokens_per_s },
     model: GGUF, max_tokens: MAX_TOKENS, slots: 16,
     modes: "direct: node-llama-cpp in this process; os: LLMasOS over HTTP in this process; os_separate_process: `llmos serve` as its own process; per level the modes run one after the other",
     runs,
