@@ -27,6 +27,12 @@ test("finds each pattern entity type with exact offsets", () => {
   has("bank account number 12345678901", "US_BANK_NUMBER", "12345678901");
   has("NHS number 943 476 5919", "UK_NHS", "943 476 5919");
   has("I am 42 years old", "AGE", "42");
+  has("I'm Niek, 54, from Dennisside.", "AGE", "54");
+  has("How old is Wydick? Sumaiya is 7.", "AGE", "7");
+  has("At 39 he started his first company.", "AGE", "39");
+  assert.ok(!found("The answer is 42.").some(([t]) => t === "AGE"), "a number after 'is' needs a word on age nearby");
+  has("the shipment is expected on 25 february 2010.", "DATE_TIME", "25 february 2010");
+  has("On 1998, Angelina Kilback flew to Oslo.", "DATE_TIME", "1998");
   has("key sk-proj-abcdefghijklmnopqrstuvwxyz012345", "SECRET", "sk-proj-abcdefghijklmnopqrstuvwxyz012345");
   has("token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U", "SECRET", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U");
 });

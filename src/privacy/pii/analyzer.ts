@@ -120,6 +120,16 @@ export function resolveOverlaps(cands: Candidate[]): Candidate[] {
   return kept.sort((a, b) => a.start - b.start);
 }
 
+const APPOSITIVE_AGE = /^,\s*(\d{1,3})\s*,/;
+
+// "Jane Roe, 54, from Leeds": a number set off by commas right after a name is the person's age.
+function appositiveAge(text: string, person: Candidate, out: Candidate[]): void {
+  const m = APPOSITIVE_AGE.exec(text.slice(person.end, person.end + 10));
+  if (!m || Number(m[1]) > 120) return;
+  const start = person.end + m[0].indexOf(m[1]!);
+  out.push({ type: "AGE", start, end: start + m[1]!.length, score: 0.6, recognizer: "age_apposition", priority: 1 });
+}
+
 export interface AnalyzeOptions {
   /** Report only these types (within those the config enables). */
   entities?: string[];
@@ -189,7 +199,10 @@ export class Analyzer {
       // Strong pattern findings are shown to the tagger as one placeholder token each, so that
       // it sees "call <PHONE>" as context and never tags pieces of an e-mail address or a date.
       const masks = cands.filter((c) => (c.priority ?? 0) >= 1.5 && c.score >= this.config.threshold);
-      for (const c of this.tagger.find(text, masks)) if (this.wants(c.type, only)) cands.push(c);
+      for (const c of this.tagger.find(text, masks)) {
+        if (this.wants(c.type, only)) cands.push(c);
+        if (c.type === "PERSON" && this.wants("AGE", only)) appositiveAge(text, c, cands);
+      }
     }
     const passing = cands.filter((c) => c.score >= this.config.threshold && !(this.allow.size && this.allow.has(text.slice(c.start, c.end).toLowerCase())));
     return resolveOverlaps(passing).map((c) =>

@@ -42,6 +42,18 @@ export const DATE_PATTERNS: PatternRecognizer[] = [
     score: 0.85,
   },
   {
+    // Lower-cased text ("25 february 2010", "sep 14, 1946"), as chat text often is; only where
+    // the text has no capital letter at all, so that "may" and "march" in ordinary text stay words.
+    name: "month_name_date_lower",
+    gate: { re: /^[^A-Z]*$/ },
+    type: "DATE_TIME",
+    regex: new RegExp(
+      `(?:\\b${MONTH}\\s+${DAY}(?:,?\\s+${YEAR}\\b)?|\\b${DAY}(?:\\s+of)?\\s+${MONTH}(?:,?\\s+${YEAR}\\b)?|\\b${MONTH},?\\s+(?:1[6-9]\\d{2}|20\\d{2})\\b)(?:,?\\s+(?:at\\s+)?${TIME})?`.toLowerCase(),
+      "g",
+    ),
+    score: 0.85,
+  },
+  {
     name: "time",
     gate: { digits: 1 },
     type: "DATE_TIME",
@@ -61,7 +73,7 @@ export const DATE_PATTERNS: PatternRecognizer[] = [
     type: "DATE_TIME",
     regex: /\b(?:1[89]\d{2}|20\d{2})s?\b/g,
     score: 0.3,
-    context: ["in", "since", "from", "until", "year", "born", "by", "during", "of", "before", "after", "circa", "founded", "established", "expires", "expiry", "expired", "exp", "valid", "graduated", "class", "date", "dob", "birthday"],
+    context: ["in", "on", "since", "from", "until", "year", "born", "by", "during", "of", "before", "after", "circa", "founded", "established", "expires", "expiry", "expired", "exp", "valid", "graduated", "class", "date", "dob", "birthday"],
     contextBoost: 0.35,
   },
   {

@@ -252,6 +252,25 @@ export const PATTERNS: PatternRecognizer[] = [
     score: 0.75,
   },
   {
+    // "How old is Sam? Sam is 7.": a bare number after "is" at the end of a clause, when a word on
+    // age comes just before.
+    name: "age_is",
+    gate: { digits: 1 },
+    type: "AGE",
+    regex: /\d{1,3}(?!\d)(?<=\bis\s+\d{1,3})(?=\s*(?:[.!?]|$))(?![.,]\d)/g,
+    score: 0.2,
+    context: ["old", "age", "aged"],
+    contextBoost: 0.4,
+  },
+  {
+    // "At 39 he started his first company": "at" and a number before a pronoun subject.
+    name: "age_at",
+    gate: { digits: 1 },
+    type: "AGE",
+    regex: /\d{1,2}(?!\d)(?<=\bat\s+\d{1,2})(?=,?\s+(?:he|she|i|they|we)\s)/gi,
+    score: 0.5,
+  },
+  {
     name: "private_key",
     priority: 2,
     gate: { includes: "-----BEGIN" },

@@ -107,6 +107,11 @@ function fillRaw(f: Faker, slot: string): { value: string; type?: string } {
     case "IB": return { value: f.finance.iban({ formatted: f.datatype.boolean() }), type: "IBAN_CODE" };
     case "SSN": return { value: ssn(f), type: "US_SSN" };
     case "IP": return { value: f.datatype.boolean() ? f.internet.ipv4() : f.internet.ipv6(), type: "IP_ADDRESS" };
+    // Weekdays and clock times are dates too (DATE_TIME), as the record-like values label them.
+    case "WD": return { value: pick(f, WEEKDAYS), type: "DATE_TIME" };
+    case "WDS": return { value: `${pick(f, WEEKDAYS)}s`, type: "DATE_TIME" };
+    case "NWD": return { value: `next ${pick(f, WEEKDAYS)}`, type: "DATE_TIME" };
+    case "TM": return { value: f.datatype.boolean() ? `${f.number.int({ min: 1, max: 12 })} ${pick(f, ["am", "pm"])}` : `${f.number.int({ min: 7, max: 18 })}:${pick(f, ["00", "15", "30", "45"])}`, type: "DATE_TIME" };
     default: {
       const v = formValue(f, slot);
       if (!v) return { value: slot };
@@ -114,6 +119,8 @@ function fillRaw(f: Faker, slot: string): { value: string; type?: string } {
     }
   }
 }
+
+const WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
 
 let english: Faker | undefined;
 

@@ -1,7 +1,8 @@
 // Sentence templates for the generated training data (our own), with slots that synth.ts fills.
 // Our own templates. Slots: {P} person, {F} first name, {C} city, {CO} country, {ST} state, {A} street
 // address, {AF} full postal address, {O} organisation, {E} email, {PH} phone, {D} date, {N} number,
-// {J} job title, {U} url, {CC} card number, {IB} IBAN, {SSN}, {IP}.
+// {J} job title, {U} url, {CC} card number, {IB} IBAN, {SSN}, {IP}, {WD} weekday, {WDS} weekdays,
+// {NWD} "next <weekday>", {TM} clock time.
 export const TEMPLATES = [
   "My name is {P} and I live in {C}.",
   "{F} is my best friend.",
@@ -37,7 +38,7 @@ export const TEMPLATES = [
   "Regards,\n{P}\n{J}, {O}",
   "Mr. {L} is waiting in the lobby.",
   "Ms. {L} asked for a refund.",
-  "Dr. {P} will see you at 3 pm.",
+  "Dr. {P} will see you at {TM}.",
   "Send my mail to {AF}",
   "Her new address: {A}\n{C}",
   "He lives at {A} near the station.",
@@ -100,7 +101,7 @@ export const TEMPLATES = [
   "{P}'s phone number is {PH}.",
   "{F}'s email is {E}, in case you need it.",
   "{P}, {J} at {O}, will present the results.",
-  "The {O} office at {A} is closed on Sundays.",
+  "The {O} office at {A} is closed on {WDS}.",
   "Hello, I am {P} and I'd like to book a table for four.",
   "Please ask {P} to sign the form before {D}.",
   "The case was handled by attorney {P} of {O}.",
@@ -181,18 +182,18 @@ export const PROSE_SLOT: Record<string, string[]> = {
 
 // Sentences without names or places, with capitalised words a tagger must leave alone.
 export const NEGATIVES = [
-  "The Board approved the Budget on Monday.",
+  "The Board approved the Budget on {WD}.",
   "Please Review The Attached Document.",
   "What are my options?",
   "I think the System Update broke the Login Page.",
   "Thanks for the quick reply!",
   "The Annual Report is due in March.",
   "Can you help me reset my password?",
-  "We need the Quarterly Sales Numbers by Friday.",
+  "We need the Quarterly Sales Numbers by {WD}.",
   "Open the Settings menu and choose Privacy.",
   "This Product is Great and the Support Team was Helpful.",
   "How do I cancel my subscription?",
-  "The Meeting was moved to next Tuesday.",
+  "The Meeting was moved to {NWD}.",
   "Error: Connection Timed Out.",
   "It was the best Coffee I ever had.",
   "Our Terms of Service changed last week.",
@@ -213,7 +214,7 @@ export const NEGATIVES = [
   "I really enjoyed the movie, the Soundtrack was amazing.",
   "My Account was locked after three attempts.",
   "We offer Free Shipping on all Orders over {N} dollars.",
-  "Customer Support is available Monday to Friday.",
+  "Customer Support is available {WD} to {WD}.",
   "The Results are in Table {N} and Figure {N}.",
   "North and South teams will meet at the Main Hall.",
   "Christmas Eve is my favourite day of the year.",
