@@ -94,6 +94,20 @@ test("registry references: name, name:version, name@alias; the API moves aliases
   assert.deepEqual([shown.version, shown.architecture, shown.quantization, shown.context_length], [2, "llama", "F16", 256]);
 });
 
+test("registry changes from another process (the CLI) reach the running server at once, though resolution is cached", async () => {
+  for (let i = 0; i < 2; i++) assert.equal((await runLlmos(["models", "add", GGUF, "--name", "cli-bot", "--data-dir", dir])).code, 0);
+  const complete = (model: string) => client.completions.create({ model, prompt: "The Congress", max_tokens: 2, temperature: 0 });
+  assert.equal((await complete("cli-bot:1")).model, "cli-bot:1"); // now cached
+  await assert.rejects(complete("cli-bot@live"), OpenAI.NotFoundError);
+  assert.equal((await runLlmos(["models", "alias", "cli-bot@live", "1", "--data-dir", dir])).code, 0);
+  assert.equal((await complete("cli-bot@live")).model, "cli-bot@live");
+  assert.equal((await runLlmos(["models", "alias", "cli-bot@live", "--remove", "--data-dir", dir])).code, 0);
+  assert.equal((await runLlmos(["models", "remove", "cli-bot:1", "--data-dir", dir])).code, 0);
+  await assert.rejects(complete("cli-bot:1"), OpenAI.NotFoundError);
+  await assert.rejects(complete("cli-bot@live"), OpenAI.NotFoundError);
+  assert.equal((await complete("cli-bot")).model, "cli-bot");
+});
+
 test("pipelines: chain, router, fallback and ensemble are models called by name", async () => {
   const define = async (def: object) => {
     const r = await api("/v1/os/pipelines", { method: "POST", body: JSON.stringify(def) });

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { LlmosError, NotFoundError } from "../errors/index.ts";
 import { ModelRegistry, SYSTEM_TENANT, type ModelVersion, type RemoteSource } from "../models/index.ts";
 import { LlamaCppModel, NativeModel, RemoteModel } from "../runtime/index.ts";
-import { openPipeline, PipelineStore, Scheduler, type Loadable } from "../scheduler/index.ts";
+import { openPipeline, PipelineStore, Scheduler, type Loadable, type StoredPipeline } from "../scheduler/index.ts";
 import { BlobStore, openDatabase, sha256File, type Db } from "../store/index.ts";
 import type { Caller } from "../scheduler/index.ts";
 import { authorize, checkpointSealer, SecurityKernel, type Principal } from "../security/index.ts";
@@ -13,10 +13,16 @@ import { DpBudgetStore } from "../privacy/dp/index.ts";
 import { audited } from "./audited.ts";
 import { guarded, guardTexts, type PiiDeps } from "./guarded.ts";
 import { PiiPolicyStore, PiiTenantKeys } from "./pii-policies.ts";
-import { Analyzer, PseudonymVault } from "../privacy/pii/index.ts";
+import { Analyzer, PseudonymVault, type TenantPiiPolicy } from "../privacy/pii/index.ts";
 import { referencedModels } from "../scheduler/index.ts";
 import type { EmbeddingResult, GenerationInput, GenerationOptions, StreamPart } from "../runtime/index.ts";
 import type { KernelConfig } from "./config.ts";
+import { CatalogCache } from "./catalog.ts";
+
+/** A resolved `model` reference: a pipeline, or a registry version with what serving it needs. */
+type Resolved =
+  | { pipeline: StoredPipeline; remote: boolean }
+  | { version: ModelVersion; loadable: Loadable; contracted: boolean };
 
 export interface ModelTarget {
   id: string;
@@ -38,13 +44,16 @@ export class Kernel {
     readonly vault: PseudonymVault,
   ) {
     this.piiKeys = new PiiTenantKeys(db, security.cipher);
+    this.catalog = new CatalogCache(db);
+    const policies = new CatalogCache<{ policy: TenantPiiPolicy | undefined }>(db);
     let analyzer: Analyzer | undefined;
-    this.pii = { analyzer: () => (analyzer ??= new Analyzer()), vault, policy: (tenant) => piiPolicies.get(tenant) };
+    this.pii = { analyzer: () => (analyzer ??= new Analyzer()), vault, policy: (tenant) => policies.get(tenant, () => ({ policy: piiPolicies.get(tenant) })).policy };
   }
 
   /** The PII guard's parts: one analyzer (built on first use, ~0.5 s), the vault, the tenants' policies. */
   readonly pii: PiiDeps;
   readonly piiKeys: PiiTenantKeys;
+  private readonly catalog: CatalogCache<Resolved>;
 
   static async create(config: KernelConfig): Promise<Kernel> {
     mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
@@ -138,27 +147,36 @@ export class Kernel {
     return this.resolveTarget(principal, ref, 0, true);
   }
 
+  /** What `ref` names for `tenant`, from the catalog cache (authorization and contracts run per request). */
+  private resolve(tenant: string, ref: string): Resolved {
+    return this.catalog.get(`${tenant}\u0000${ref}`, () => {
+      const pipeline = /^[a-z0-9][a-z0-9._-]*$/.test(ref) ? this.pipelines.get(tenant, ref) : undefined;
+      if (pipeline) return { pipeline, remote: referencedModels(pipeline.definition).some((r) => this.isRemote(tenant, r)) };
+      const version = this.registry.resolve(tenant, ref);
+      return { version, loadable: this.loadable(version), contracted: this.security.contracts.current({ kind: "model", tenant: version.tenant, id: version.name }) !== undefined };
+    });
+  }
+
   private resolveTarget(principal: Principal, ref: string, depth: number, audit: boolean): ModelTarget {
     if (depth > 4) throw new LlmosError("invalid_pipeline", 400, `pipelines nest deeper than 4 levels at '${ref}' (a cycle?)`, { data: { field: "model" } });
     const tenant = principal.tenant;
-    const pipeline = /^[a-z0-9][a-z0-9._-]*$/.test(ref) ? this.pipelines.get(tenant, ref) : undefined;
-    if (pipeline) {
+    const resolved = this.resolve(tenant, ref);
+    if ("pipeline" in resolved) {
+      const { pipeline, remote } = resolved;
       authorize(principal, "use", { kind: "pipeline", tenant, id: ref });
       const open: ModelTarget["open"] = (input, options, caller) =>
         openPipeline(pipeline.definition, { input, options, caller, resolve: (r) => this.resolveTarget(principal, r, depth + 1, false) });
       if (!audit) return { id: ref, open };
       // The guard runs once, at the pipeline; it takes the remote policy if any step may be remote.
-      const remote = referencedModels(pipeline.definition).some((r) => this.isRemote(tenant, r));
       return { id: ref, open: guarded(this.pii, tenant, { name: ref, remote }, audited(this.security.ledger, principal, `pipeline:${ref}`, open)) };
     }
-    const v = this.registry.resolve(tenant, ref);
+    const { version: v, loadable, contracted: hasContract } = resolved;
     // A shared system model is used under the caller's own tenant; the role still decides.
     authorize(principal, "use", { kind: "model", tenant: v.shared ? tenant : v.tenant, id: `${v.name}:${v.version}` });
     const contracted = { kind: "model" as const, tenant: v.tenant, id: v.name };
-    if (this.security.contracts.current(contracted)) {
+    if (hasContract) {
       this.security.contracts.enforce(contracted, { principal, purpose: "inference", model: { name: v.name, remote: v.format === "remote" }, piiPolicy: "none" });
     }
-    const loadable = this.loadable(v);
     const open: ModelTarget["open"] = (input, options, caller) => this.scheduler.open(loadable, input, options, caller);
     const model = { name: v.name, remote: v.format === "remote" };
     return {
