@@ -59,6 +59,8 @@ test("finds names, places and organisations", () => {
   has("She lives in Springfield, Illinois 62704.", "LOCATION", "62704");
   has("Hello Faye, your table is ready.", "PERSON", "Faye");
   has("He works at Ford Motor Company in Detroit.", "ORGANIZATION", "Ford Motor Company");
+  has("Powell Ltd and Barton & Davis agreed to merge.", "ORGANIZATION", "Barton & Davis");
+  assert.ok(!found("Please update my address to park Grzegorczyk 38\nJedwabne, świętokrzyskie 34-813").some(([t]) => t === "ORGANIZATION"), "a name ending in a house number is a street");
   assert.ok(!found("She is French and lives abroad.").some(([t]) => t === "PERSON"), "a nationality is not a person");
   has("My zip code is 94107.", "LOCATION", "94107");
   assert.ok(!found("I have 94107 apples").some(([t]) => t === "LOCATION"), "a number alone is not a postcode");

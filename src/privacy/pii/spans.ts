@@ -49,7 +49,9 @@ export function spansFromTags(tokens: Token[], tags: Uint8Array, lex?: Lexicons)
         j++;
       }
       if (kind !== "ORG" && last > a && lex && wordFlags(tokens[last]!.text, lex) & ORG) kind = "ORG";
-      else if (kind !== "PER" && lex && last > a && looksLikeFullName(tokens, a, last, lex)) kind = "PER";
+      else if (kind === "PER" && last > a && joinsTwoNames(tokens, a, last, lex)) kind = "ORG";
+      else if (kind === "ORG" && last > a && isHouseNumber(tokens[last]!.text) && !hasOrgWord(tokens, a, last, lex)) kind = "LOC";
+      else if (kind !== "PER" && lex && last > a && !joinsTwoNames(tokens, a, last, lex) && looksLikeFullName(tokens, a, last, lex)) kind = "PER";
 
       let zip: Candidate | undefined;
       if (kind === "LOC" && lex) {
@@ -81,6 +83,26 @@ export function spansFromTags(tokens: Token[], tags: Uint8Array, lex?: Lexicons)
     i = j;
   }
   return out;
+}
+
+// "Barton & Davis", "Roy - Rippin": two family names joined by "&" or a spaced dash name a firm, not
+// a person ("John & Mary", two given names, are two people).
+function joinsTwoNames(tokens: Token[], a: number, last: number, lex?: Lexicons): boolean {
+  if (last !== a + 2) return false;
+  const t = tokens[a + 1]!;
+  if (!(t.text === "&" || (t.text === "-" && t.start > tokens[a]!.end && tokens[last]!.start > t.end))) return false;
+  return !lex || (wordFlags(tokens[a]!.text, lex) & (FIRST | FAMILY)) !== FIRST;
+}
+
+// "Grzegorczyk 38", "Øvre Brulia 93b": a name ending in a house number is a street, not a firm.
+function isHouseNumber(t: string): boolean {
+  return /^\d{1,5}[a-z]?$/.test(t);
+}
+
+function hasOrgWord(tokens: Token[], a: number, last: number, lex?: Lexicons): boolean {
+  if (!lex) return false;
+  for (let x = a; x <= last; x++) if (wordFlags(tokens[x]!.text, lex) & ORG) return true;
+  return false;
 }
 
 // Last words that only organisations end in (legal forms and sector words).
