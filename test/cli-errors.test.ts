@@ -55,3 +55,9 @@ test("--debug prints the stack", async () => {
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /^\s+at /m);
 });
+
+test("serve refuses bad --threads and LLMOS_THREADS before starting", async () => {
+  assertCleanError(await llmos(["serve", "--port", "0", "--data-dir", join(dir, "srv"), "--threads", "two"]), /--threads/);
+  assertCleanError(await llmos(["serve", "--port", "0", "--data-dir", join(dir, "srv"), "--threads", "-1"]), /--threads/);
+  assertCleanError(await llmos(["serve", "--port", "0", "--data-dir", join(dir, "srv")], { env: { LLMOS_THREADS: "many" } }), /LLMOS_THREADS/);
+});

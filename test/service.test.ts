@@ -19,7 +19,7 @@ before(async () => {
   // The registry is usable from the CLI before the server starts, on the same SQLite file.
   for (let i = 0; i < 2; i++) assert.equal((await runLlmos(["models", "add", GGUF, "--name", "support-bot", "--data-dir", dir])).code, 0);
   assert.equal((await runLlmos(["models", "alias", "support-bot@prod", "1", "--data-dir", dir])).code, 0);
-  server = await startServer(["--data-dir", dir], serverEnv(KEY));
+  server = await startServer(["--data-dir", dir, "--threads", "1"], serverEnv(KEY));
   client = new OpenAI({ apiKey: KEY, baseURL: `${server.url}/v1`, maxRetries: 0 });
 });
 

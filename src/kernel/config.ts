@@ -13,6 +13,11 @@ export interface KernelConfig {
   deploy: [string, string][];
   policy: PolicyName;
   slots: number;
+  /**
+   * CPU threads llama.cpp evaluates with; 0 = every core. Unset: 1 for models under 256 MiB (on
+   * few cores more threads spin against the server's own thread), every core for larger ones.
+   */
+  threads?: number;
   maxQueue: number;
   waitTimeoutMs: number;
   generationTimeoutMs: number;
@@ -48,6 +53,7 @@ export function defaultConfig(overrides: Partial<KernelConfig> = {}): KernelConf
     policy,
     // 16 sequences per model: enough to batch 16 concurrent clients; the shipped model's KV cache for 16 × 256 tokens is ~4 MB.
     slots: envInt("LLMOS_SLOTS", 16, 1),
+    ...(process.env.LLMOS_THREADS ? { threads: envInt("LLMOS_THREADS", 0, 0) } : {}),
     maxQueue: envInt("LLMOS_MAX_QUEUE", 256, 0),
     waitTimeoutMs: envInt("LLMOS_WAIT_TIMEOUT_MS", 60_000, 1),
     generationTimeoutMs: envInt("LLMOS_GENERATION_TIMEOUT_MS", 300_000, 1),

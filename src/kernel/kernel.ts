@@ -96,14 +96,14 @@ export class Kernel {
   loadable(v: ModelVersion): Loadable {
     if (v.format === "gguf") {
       const path = this.registry.blobPath(v);
-      const slots = this.config.slots;
+      const { slots, threads } = this.config;
       return {
         key: `gguf:${v.sha256}`,
         // File + KV cache and buffers: a rough estimate, enough for the budget to be meaningful.
         bytes: Math.ceil(v.bytes * 1.2) + 32 * 1024 * 1024,
         load: async () => {
           await this.registry.blobs.verify(v.sha256!);
-          return LlamaCppModel.load(path, { slots });
+          return LlamaCppModel.load(path, { slots, ...(threads !== undefined ? { threads } : {}) });
         },
       };
     }

@@ -29,9 +29,10 @@ export const serveCommand: Command = {
   summary: "Start the OpenAI-compatible service (npm start)",
   usage: [
     "llmos serve [--host 127.0.0.1] [--port 8080] [--data-dir ~/.llmos] [--model file.gguf]... [--policy fifo|priority|fair-share]",
-    "            [--slots 16] [--max-queue 256] [--tls-cert cert.pem --tls-key key.pem] [--insecure]",
+    "            [--slots 16] [--threads N] [--max-queue 256] [--tls-cert cert.pem --tls-key key.pem] [--insecure]",
+    "  --threads   CPU threads llama.cpp evaluates with (0 = every core; default 1 for models under 256 MiB, else every core)",
     "  --model     deploy a GGUF as a shared model named after its file (repeatable; default: the shipped model as 'default')",
-    "  environment: LLMOS_ADMIN_KEY (first start), LLMOS_MASTER_KEY, LLMOS_MEMORY_BUDGET (bytes), LLMOS_KEEP_ALIVE_MS, LLMOS_WAIT_TIMEOUT_MS, LLMOS_GENERATION_TIMEOUT_MS",
+    "  environment: LLMOS_ADMIN_KEY (first start), LLMOS_MASTER_KEY, LLMOS_MEMORY_BUDGET (bytes), LLMOS_KEEP_ALIVE_MS, LLMOS_WAIT_TIMEOUT_MS, LLMOS_GENERATION_TIMEOUT_MS, LLMOS_THREADS",
   ].join("\n"),
   async run(argv, ctx) {
     const { values } = parseFlags(argv, {
@@ -41,6 +42,7 @@ export const serveCommand: Command = {
       model: { type: "string", multiple: true },
       policy: { type: "string" },
       slots: { type: "string" },
+      threads: { type: "string" },
       "max-queue": { type: "string" },
       insecure: { type: "boolean" },
       "tls-cert": { type: "string" },
@@ -61,11 +63,13 @@ export const serveCommand: Command = {
       path,
     ]);
     const slots = intFlag("slots", values.slots, 1);
+    const threads = intFlag("threads", values.threads, 0);
     const maxQueue = intFlag("max-queue", values["max-queue"], 0);
     const kernel = await Kernel.create(defaultConfig({
       dataDir, deploy,
       ...(values.policy ? { policy: values.policy as PolicyName } : {}),
       ...(slots !== undefined ? { slots } : {}),
+      ...(threads !== undefined ? { threads } : {}),
       ...(maxQueue !== undefined ? { maxQueue } : {}),
     }));
     // First start: an admin key (or LLMOS_ADMIN_KEY), shown once and stored only as an scrypt hash.
