@@ -5,6 +5,7 @@ import { hasContext } from "./context.ts";
 import { DATE_PATTERNS } from "./dates.ts";
 import { NameTagger } from "./ner.ts";
 import { PATTERNS, type PatternRecognizer } from "./patterns.ts";
+import { forgetPhoneAnswers } from "./phone.ts";
 import type { Candidate, Finding } from "./types.ts";
 
 const DEFAULT_BOOST = 0.2;
@@ -21,6 +22,11 @@ interface TextFacts {
   colons: number;
   seps: number;
   maxRun: number;
+  dots: number;
+  upper: number;
+  /** The last gate expression tested on this text and its answer. */
+  gateRe?: RegExp;
+  gateOk: boolean;
 }
 
 // One pass over the characters answers the counting gates of every recognizer.
@@ -30,25 +36,29 @@ function textFacts(text: string): TextFacts {
   let seps = 0;
   let run = 0;
   let maxRun = 0;
+  let dots = 0;
+  let upper = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c <= 57 && c >= 48) {
       digits++;
       run++;
-    } else if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 43 || c === 47 || c === 95 || c === 61 || c === 45) {
+    } else if (c >= 97 && c <= 122) run++;
+    else if ((c >= 65 && c <= 90) || c === 43 || c === 47 || c === 95 || c === 61 || c === 45) {
       // Token characters of keys and addresses: letters, digits, + / _ = -
       run++;
       if (c === 45) seps++;
+      else if (c <= 90 && c >= 65) upper++;
     } else {
       if (run > maxRun) maxRun = run;
       run = 0;
       if (c === 58) {
         colons++;
         seps++;
-      }
+      } else if (c === 46) dots++;
     }
   }
-  return { digits, colons, seps, maxRun: Math.max(maxRun, run) };
+  return { digits, colons, seps, maxRun: Math.max(maxRun, run), dots, upper, gateRe: undefined, gateOk: false };
 }
 
 function passesGate(p: PatternRecognizer, text: string, facts: TextFacts): boolean {
@@ -58,8 +68,14 @@ function passesGate(p: PatternRecognizer, text: string, facts: TextFacts): boole
   if (g.colons !== undefined && facts.colons < g.colons) return false;
   if (g.seps !== undefined && facts.seps < g.seps) return false;
   if (g.run !== undefined && facts.maxRun < g.run) return false;
+  if (g.dots !== undefined && facts.dots < g.dots) return false;
+  if (g.upper !== undefined && facts.upper > 0 !== g.upper) return false;
   if (g.includes !== undefined && !text.includes(g.includes)) return false;
-  return g.re === undefined || g.re.test(text);
+  if (g.re === undefined) return true;
+  // Recognizers next to each other may share a gate (IBAN): its answer for this text is kept.
+  if (facts.gateRe === g.re) return facts.gateOk;
+  facts.gateRe = g.re;
+  return (facts.gateOk = g.re.test(text));
 }
 
 function runPattern(p: PatternRecognizer, text: string, out: Candidate[], threshold: number): void {
@@ -143,7 +159,8 @@ export class Analyzer {
   private readonly allow: Set<string>;
   private readonly tagger: NameTagger | undefined;
   private readonly enabled: Set<string> | undefined;
-  private readonly contextGates: Map<PatternRecognizer, RegExp>;
+  /** Per pattern (same index): the scan for its context words, where it needs one to pass. */
+  private readonly contextGates: (RegExp | undefined)[];
 
   constructor(config: unknown = {}) {
     this.config = parseAnalyzerConfig(config);
@@ -164,18 +181,19 @@ export class Analyzer {
       score: 1,
     }));
     this.enabled = this.config.entities ? new Set(this.config.entities) : undefined;
-    this.contextGates = new Map();
+
     // Recognizers of types the tenant did not enable never run, nor those that cannot reach the
     // threshold at all (no context word to raise them).
     const reachable = (p: PatternRecognizer) => p.score + (p.context?.length ? (p.contextBoost ?? DEFAULT_BOOST) : 0) >= this.config.threshold || (p.invalidScore ?? 0) >= this.config.threshold;
     this.patterns = [...PATTERNS, ...DATE_PATTERNS, ...custom, ...deny].filter((p) => (!this.enabled || this.enabled.has(p.type)) && reachable(p));
     // A recognizer that only reaches the threshold with a context word cannot find anything in a
     // text where none of its words occurs: one case-insensitive scan for them skips its regex.
-    for (const p of this.patterns) {
-      if (p.context?.length && p.score < this.config.threshold && (p.invalidScore ?? 0) < this.config.threshold) {
-        this.contextGates.set(p, new RegExp(p.context.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "i"));
-      }
-    }
+    // Not where the gate already looks for those words (regional phones) or they are too common.
+    this.contextGates = this.patterns.map((p) =>
+      p.context?.length && p.contextGate !== false && p.gate?.re === undefined && p.score < this.config.threshold && (p.invalidScore ?? 0) < this.config.threshold
+        ? new RegExp(p.context.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "i")
+        : undefined,
+    );
     if (this.config.tagger) this.tagger = sharedTagger ??= NameTagger.load();
   }
 
@@ -188,10 +206,12 @@ export class Analyzer {
     const only = options.entities ? new Set(options.entities) : undefined;
     const cands: Candidate[] = [];
     const facts = textFacts(text);
-    for (const p of this.patterns) {
+    forgetPhoneAnswers();
+    for (let k = 0; k < this.patterns.length; k++) {
+      const p = this.patterns[k]!;
       if (only && !only.has(p.type)) continue;
       if (!passesGate(p, text, facts)) continue;
-      const ctx = this.contextGates.get(p);
+      const ctx = this.contextGates[k];
       if (ctx && !ctx.test(text)) continue;
       runPattern(p, text, cands, this.config.threshold);
     }

@@ -11,7 +11,7 @@ const WEEKDAY = "(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:day)?
 export const DATE_PATTERNS: PatternRecognizer[] = [
   {
     name: "iso_datetime",
-    gate: { digits: 1 },
+    gate: { digits: 8, seps: 2 },
     type: "DATE_TIME",
     regex: /\b\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?:[T ](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\b/g,
     score: 0.9,
@@ -19,7 +19,7 @@ export const DATE_PATTERNS: PatternRecognizer[] = [
   },
   {
     name: "numeric_date",
-    gate: { digits: 1 },
+    gate: { digits: 3 },
     type: "DATE_TIME",
     regex: /(?<![\d/.-])(?:\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})|\d{4}[/.]\d{1,2}[/.]\d{1,2})(?:,?\s+(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?:\s?[AaPp][Mm])?)?(?![\d/.-]*\d)/g,
     score: 0.75,
@@ -33,7 +33,7 @@ export const DATE_PATTERNS: PatternRecognizer[] = [
   },
   {
     name: "month_name_date",
-    gate: { re: /Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec/ },
+    gate: { upper: true, re: /Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec/ },
     type: "DATE_TIME",
     regex: new RegExp(
       `(?:\\b${WEEKDAY},?\\s+)?(?:\\b${MONTH}\\s+${DAY}(?:,?\\s+${YEAR}\\b)?|\\b${DAY}(?:\\s+of)?\\s+${MONTH}(?:,?\\s+${YEAR}\\b)?|\\b${MONTH},?\\s+(?:1[6-9]\\d{2}|20\\d{2})\\b)(?:,?\\s+(?:at\\s+)?${TIME})?`,
@@ -45,7 +45,7 @@ export const DATE_PATTERNS: PatternRecognizer[] = [
     // Lower-cased text ("25 february 2010", "sep 14, 1946"), as chat text often is; only where
     // the text has no capital letter at all, so that "may" and "march" in ordinary text stay words.
     name: "month_name_date_lower",
-    gate: { re: /^[^A-Z]*$/ },
+    gate: { upper: false },
     type: "DATE_TIME",
     regex: new RegExp(
       `(?:\\b${MONTH}\\s+${DAY}(?:,?\\s+${YEAR}\\b)?|\\b${DAY}(?:\\s+of)?\\s+${MONTH}(?:,?\\s+${YEAR}\\b)?|\\b${MONTH},?\\s+(?:1[6-9]\\d{2}|20\\d{2})\\b)(?:,?\\s+(?:at\\s+)?${TIME})?`.toLowerCase(),
@@ -69,12 +69,13 @@ export const DATE_PATTERNS: PatternRecognizer[] = [
   },
   {
     name: "year",
-    gate: { digits: 1 },
+    gate: { digits: 4 },
     type: "DATE_TIME",
     regex: /\b(?:1[89]\d{2}|20\d{2})s?\b/g,
     score: 0.3,
     context: ["in", "on", "since", "from", "until", "year", "born", "by", "during", "of", "before", "after", "circa", "founded", "established", "expires", "expiry", "expired", "exp", "valid", "graduated", "class", "date", "dob", "birthday"],
     contextBoost: 0.35,
+    contextGate: false,
   },
   {
     name: "relative_date",

@@ -57,6 +57,8 @@ export class NameTagger {
   private readonly tagCache: (Float64Array | undefined)[] = [];
   private readonly scores = new Float64Array(NER_TAGS.length);
   private readonly mp: Float64Array[];
+  private marks = new Uint8Array(256);
+  private readonly rows: (Float64Array | undefined)[] = [];
 
   /** How far "O" must lead the best entity tag (in perceptron score units) to be chosen. */
   oMargin = O_MARGIN;
@@ -86,11 +88,15 @@ export class NameTagger {
     const n = NER_TAGS.length;
     const START = n; // index of "<s>"
     const tags = new Uint8Array(tokens.length);
-    // Multi-word place names are matched lazily, only where a scored token may start one.
-    const marks = new Uint8Array(tokens.length);
+    // Multi-word place names are matched lazily, only where a scored token may start one. The marks
+    // and rows are scratch space reused across calls (most texts are short: allocation showed up).
+    if (this.marks.length < tokens.length) this.marks = new Uint8Array(Math.max(tokens.length, 2 * this.marks.length));
+    const marks = this.marks;
+    marks.fill(0, 0, tokens.length);
     const scores = this.scores;
     // Each token's cached row is looked up once per call and shared by the five positions that use it.
-    const rows: (Float64Array | undefined)[] = new Array(tokens.length);
+    const rows = this.rows;
+    rows.length = 0;
     for (let i = 0; i < tokens.length; i++) {
       // Guarded reads: a negative array index is a slow dictionary lookup in V8.
       const prev = i > 0 ? tags[i - 1]! : START;

@@ -9,12 +9,19 @@ import { cryptoAddressValid, ibanChecksumValid, ibanValid, luhnValid, nhsValid, 
  * ASCII digits, `colons` colons, `seps` colons/hyphens, a run of `run` token characters ([A-Za-z0-9+/_=-]), a substring,
  * a regex without lookbehind (V8 scans those fast). All given tests must pass.
  */
+// One object for both IBAN recognizers, so that the analyzer tests it once per text.
+const IBAN_GATE = /[A-Za-z]{2}\d{2}/;
+
 export interface Gate {
   digits?: number;
   colons?: number;
   seps?: number;
   run?: number;
   includes?: string;
+  /** At least this many "." characters. */
+  dots?: number;
+  /** An ASCII capital letter somewhere (true) or none at all (false). */
+  upper?: boolean;
   re?: RegExp;
 }
 
@@ -31,6 +38,11 @@ export interface PatternRecognizer {
   /** The finding is the first regex group that matched, not the whole match. */
   captured?: boolean;
   gate?: Gate;
+  /**
+   * false: no scan of the whole text for the context words before the regex runs (they are too
+   * common for it to skip much: "in", "number"); each match still checks its own context.
+   */
+  contextGate?: boolean;
   /** Overlap tier (default: 2 with a validator, else 1); see resolveOverlaps. */
   priority?: number;
   /** Score to use when `validate` fails (default: drop the match). */
@@ -52,7 +64,7 @@ export const PATTERNS: PatternRecognizer[] = [
   {
     name: "url",
     priority: 2,
-    gate: { re: /:\/\/|www\./i },
+    gate: { dots: 1, re: /:\/\/|www\./i },
     type: "URL",
     regex: /\b(?:https?:\/\/|ftp:\/\/|www\.)[^\s<>"'()]+[^\s<>"'().,;:!?]/gi,
     score: 0.9,
@@ -60,7 +72,7 @@ export const PATTERNS: PatternRecognizer[] = [
   {
     name: "domain",
     priority: 2,
-    gate: { re: new RegExp(`\\.(?:${TLD})\\b`, "i") },
+    gate: { dots: 1, re: new RegExp(`\\.(?:${TLD})\\b`, "i") },
     type: "URL",
     regex: new RegExp(`(?<![@\\w.-])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)+(?:${TLD})\\b(?![@\\w-]|\\.\\w)(?:\\/[^\\s<>"']*[^\\s<>"'.,;:!?)])?`, "gi"),
     score: 0.7,
@@ -68,7 +80,7 @@ export const PATTERNS: PatternRecognizer[] = [
   },
   {
     name: "ipv4",
-    gate: { digits: 4, re: /\d\.\d/ },
+    gate: { digits: 4, dots: 3, re: /\d\.\d/ },
     type: "IP_ADDRESS",
     regex: /(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\/\d{1,2})?(?![\d.]*\d)/g,
     score: 0.85,
@@ -107,7 +119,7 @@ export const PATTERNS: PatternRecognizer[] = [
     name: "iban",
     // Above other checksummed patterns: mod-97 over letters and digits is the strongest of them.
     priority: 2.5,
-    gate: { digits: 4, re: /[A-Za-z]{2}\d{2}/ },
+    gate: { digits: 4, re: IBAN_GATE },
     type: "IBAN_CODE",
     regex: /\b[A-Za-z]{2}\d{2}(?:[ ]?[A-Za-z0-9]{4}){2,7}(?:[ ]?[A-Za-z0-9]{1,4})?\b/g,
     score: 0.95,
@@ -116,7 +128,7 @@ export const PATTERNS: PatternRecognizer[] = [
   {
     name: "iban_checksum",
     priority: 2.5,
-    gate: { digits: 4, re: /[A-Za-z]{2}\d{2}/ },
+    gate: { digits: 4, re: IBAN_GATE },
     type: "IBAN_CODE",
     regex: /\b[A-Za-z]{2}\d{2}(?:[ ]?[A-Za-z0-9]{4}){2,7}(?:[ ]?[A-Za-z0-9]{1,4})?\b/g,
     score: 0.75,
@@ -218,6 +230,7 @@ export const PATTERNS: PatternRecognizer[] = [
     score: 0.2,
     context: ["phone", "tel", "telephone", "call", "mobile", "cell", "fax", "contact", "whatsapp", "number", "dial"],
     contextBoost: 0.4,
+    contextGate: false,
     validate: phoneDigitsValid,
     priority: 1,
   },

@@ -14,7 +14,24 @@ export function phoneDigitsValid(raw: string): boolean {
   return REGIONS.some((r) => parsePhoneNumberFromString(raw, r)?.isPossible());
 }
 
+// phoneValid's answers within one analyze() call: the regional recognizer asks again about every
+// match the main one saw. Cleared per call (forgetPhoneAnswers), so it holds only the current text's.
+const answers = new Map<string, boolean>();
+
+export function forgetPhoneAnswers(): void {
+  if (answers.size) answers.clear();
+}
+
 export function phoneValid(input: string): boolean {
+  let v = answers.get(input);
+  if (v === undefined) {
+    if (answers.size >= 256) answers.clear(); // callers outside the analyzer never forget
+    answers.set(input, (v = phoneValidUncached(input)));
+  }
+  return v;
+}
+
+function phoneValidUncached(input: string): boolean {
   // "(+62) 870 ..." writes the calling code in parentheses.
   const raw = input.replace(/^\(\+(\d{1,4})\)/, "+$1");
   if (NOT_PHONE.test(raw.trim())) return false;
