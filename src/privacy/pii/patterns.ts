@@ -228,7 +228,7 @@ export const PATTERNS: PatternRecognizer[] = [
     type: "PHONE_NUMBER",
     regex: /(?<![\w+.-])\+?\d{8,15}(?![\w-])/g,
     score: 0.2,
-    context: ["phone", "tel", "telephone", "call", "mobile", "cell", "fax", "contact", "whatsapp", "number", "dial"],
+    context: ["phone", "tel", "telephone", "call", "mobile", "cell", "fax", "contact", "whatsapp", "number", "dial", "text", "reach"],
     contextBoost: 0.4,
     contextGate: false,
     validate: phoneDigitsValid,

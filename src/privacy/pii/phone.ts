@@ -51,6 +51,8 @@ function phoneValidUncached(input: string): boolean {
   // The 3-3-4 grouping with separators is a phone number even where the digits are not a valid plan.
   if (/^(?:\(\d{3}\) ?|\d{3}[ .-])\d{3}[ .-]\d{4}$/.test(trimmed)) return true;
   if (/^\(?0/.test(trimmed) && mainDigits.length >= 9 && mainDigits.length <= 12) return true;
+  // Pairs at the end, as Eastern European numbers are written: "(930)053-81-28", "86-627-79-84".
+  if (/^(?:\(\d{2,4}\) ?|\d{2,4}[ -])\d{3}[ -]\d{2}[ -]\d{2}$/.test(trimmed) && mainDigits.length >= 9) return true;
   return false;
 }
 
