@@ -136,11 +136,13 @@ export function resolveOverlaps(cands: Candidate[]): Candidate[] {
   return kept.sort((a, b) => a.start - b.start);
 }
 
-const APPOSITIVE_AGE = /^,\s*(\d{1,3})\s*,/;
+const APPOSITIVE_AGE = /,\s*(\d{1,3})\s*,/y;
 
 // "Jane Roe, 54, from Leeds": a number set off by commas right after a name is the person's age.
 function appositiveAge(text: string, person: Candidate, out: Candidate[]): void {
-  const m = APPOSITIVE_AGE.exec(text.slice(person.end, person.end + 10));
+  if (text.charCodeAt(person.end) !== 44) return;
+  APPOSITIVE_AGE.lastIndex = person.end;
+  const m = APPOSITIVE_AGE.exec(text);
   if (!m || Number(m[1]) > 120) return;
   const start = person.end + m[0].indexOf(m[1]!);
   out.push({ type: "AGE", start, end: start + m[1]!.length, score: 0.6, recognizer: "age_apposition", priority: 1 });

@@ -222,7 +222,7 @@ function separatorsOnly(text: string, from: number, to: number): boolean {
 }
 
 // A postcode right after an address ("..., MA\n 86724", "... Ghana 90749").
-const TRAILING_POSTCODE = /^[ \t]*,?[ \t\n]*(?:\d{5}(?:-\d{4})?|\d{4}|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2})(?![\p{L}\p{N}])/u;
+const TRAILING_POSTCODE = /[ \t]*,?[ \t\n]*(?:\d{5}(?:-\d{4})?|\d{4}|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2})(?![\p{L}\p{N}])/uy;
 
 /**
  * One postal address is one place, as our generator labels it (synth.ts: a street address and the
@@ -231,6 +231,7 @@ const TRAILING_POSTCODE = /^[ \t]*,?[ \t\n]*(?:\d{5}(?:-\d{4})?|\d{4}|[A-Z]{1,2}
  * `cands` are sorted by start; places that stand alone ("Paris, France") stay apart.
  */
 export function joinAddressParts(text: string, cands: Candidate[], lex?: Lexicons): Candidate[] {
+  if (!cands.some((c) => c.type === "LOCATION")) return cands;
   const out: Candidate[] = [];
   for (const c of cands) {
     if (lex && c.type === "LOCATION") stateAfterTown(text, c, cands, lex);
@@ -247,11 +248,14 @@ export function joinAddressParts(text: string, cands: Candidate[], lex?: Lexicon
   return out;
 }
 
-const STATE_AFTER = /^, ([A-Z]{2})(?![\p{L}\p{N}])/u;
+// Sticky expressions, matched at an offset without copying the text.
+const STATE_AFTER = /, ([A-Z]{2})(?![\p{L}\p{N}])/uy;
 
 // "Thelmaborough, HI": a state code right after a town is a place too, when the tagger left it out.
 function stateAfterTown(text: string, c: Candidate, cands: Candidate[], lex: Lexicons): void {
-  const m = STATE_AFTER.exec(text.slice(c.end, c.end + 5));
+  if (text.charCodeAt(c.end) !== 44) return;
+  STATE_AFTER.lastIndex = c.end;
+  const m = STATE_AFTER.exec(text);
   if (!m || !lex.stateAbbr.has(m[1]!)) return;
   const start = c.end + 2;
   if (cands.some((x) => x.start < start + 2 && start < x.end)) return;
@@ -260,7 +264,8 @@ function stateAfterTown(text: string, c: Candidate, cands: Candidate[], lex: Lex
 }
 
 function extendPostcode(text: string, c: Candidate): void {
-  const m = TRAILING_POSTCODE.exec(text.slice(c.end, c.end + 24));
+  TRAILING_POSTCODE.lastIndex = c.end;
+  const m = TRAILING_POSTCODE.exec(text);
   if (m) c.end += m[0].length;
 }
 
