@@ -123,6 +123,7 @@ const YIELDS_TO_ADDRESS = new Set(["PHONE_NUMBER", "DATE_TIME", "US_DRIVER_LICEN
 const isStreetLike = (c: Candidate) => c.street === true;
 
 export function resolveOverlaps(cands: Candidate[]): Candidate[] {
+  if (cands.length < 2) return cands;
   const places = cands.filter((c) => (c.recognizer === "tagger" || c.recognizer === "address") && c.type === "LOCATION");
   const rest = places.length
     ? cands.filter((c) => !(YIELDS_TO_ADDRESS.has(c.type) && (c.priority ?? 0) < 2 && c.recognizer !== "tagger" && places.some((p) => isStreetLike(p) && p.start <= c.start && c.end <= p.end && p.end - p.start > c.end - c.start)))

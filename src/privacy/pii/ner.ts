@@ -19,17 +19,20 @@ const NAME_PARTICLES = new Set(["de", "da", "di", "du", "del", "della", "van", "
 
 // Lower-case words that may continue a name, place or organisation ("Bank of X", "Rio de Janeiro",
 // "Smith and Sons"); any other lower-case word ends the entity.
-const CONTINUERS = new Set([...NAME_PARTICLES, "of", "and", "the", "y", "e", "et", "und", "on", "upon", "am", "an", "im", "sur", "st", "nad", "pod", "del", "les", "los", "las", "für", "zu", "zum", "zur", "van", "ter", "aan", "op"]);
+const CONTINUERS = new Set<string>([...NAME_PARTICLES, "of", "and", "the", "y", "e", "et", "und", "on", "upon", "am", "an", "im", "sur", "st", "nad", "pod", "del", "les", "los", "las", "für", "zu", "zum", "zur", "van", "ter", "aan", "op"]);
 
 /** A word that starts lower-case and cannot continue an entity is "O" without scoring (speed). */
+// Every particle and continuer has at most five letters: longer words skip the set lookup.
+const SHORT = 5;
+
 export function skippable(tok: Token, prevTag: string): boolean {
   if (prevTag !== "O") {
     const code = tok.text.charCodeAt(0);
-    return code >= 97 && code <= 122 && !CONTINUERS.has(tok.text);
+    return code >= 97 && code <= 122 && (tok.text.length > SHORT || !CONTINUERS.has(tok.text));
   }
   const code = tok.text.charCodeAt(0);
   if (code === 10) return true;
-  if (code >= 97 && code <= 122) return !NAME_PARTICLES.has(tok.text);
+  if (code >= 97 && code <= 122) return tok.text.length > SHORT || !NAME_PARTICLES.has(tok.text);
   if (code < 128) return !((code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 35);
   const c = tok.text[0]!;
   if (c.toLowerCase() === c && c.toUpperCase() !== c) return !NAME_PARTICLES.has(tok.text);
@@ -190,7 +193,8 @@ export class NameTagger {
     const tags = this.tagIndices(tokens);
     const spans = spansFromTags(tokens, tags, this.lex);
     if (this.unknownNames) spans.push(...unknownCapitalised(tokens, tags, this.lex));
-    spans.sort((a, b) => a.start - b.start);
+    // spansFromTags gives them in order; only the unknown-name pass adds out of order.
+    if (this.unknownNames) spans.sort((a, b) => a.start - b.start);
     // Street addresses need a street word (seen while tagging) and a house number.
     const all = this.sawStreet && (/\d/.test(text) || /\bcorner of\b/i.test(text)) ? withAddresses(spans, findAddresses(tokens, this.lex)) : spans;
     return joinAddressParts(text, all, this.lex);
