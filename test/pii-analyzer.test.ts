@@ -48,6 +48,9 @@ test("finds names, places and organisations", () => {
   // synth.ts); places that follow no street stay apart.
   has("Ship it to 12 Baker Street, London", "LOCATION", "12 Baker Street, London");
   has("Ship it to 12 Baker Street\nSpringfield, IL 62704\nthanks", "LOCATION", "12 Baker Street\nSpringfield, IL 62704");
+  const parts = new Analyzer({ joinAddressParts: false });
+  has("Ship it to 12 Baker Street, London", "LOCATION", "12 Baker Street", parts);
+  has("Ship it to 12 Baker Street, London", "LOCATION", "London", parts);
   has("I grew up in Oslo, Norway and moved on.", "LOCATION", "Oslo");
   has("I grew up in Oslo, Norway and moved on.", "LOCATION", "Norway");
   has("Ship it to 12 Oak Street Apt. 5 Boston MA 02110 today", "LOCATION", "12 Oak Street Apt. 5 Boston MA 02110");

@@ -222,7 +222,7 @@ export class Analyzer {
       // Strong pattern findings are shown to the tagger as one placeholder token each, so that
       // it sees "call <PHONE>" as context and never tags pieces of an e-mail address or a date.
       const masks = cands.filter((c) => (c.priority ?? 0) >= 1.5 && c.score >= this.config.threshold);
-      for (const c of this.tagger.find(text, masks)) {
+      for (const c of this.tagger.find(text, masks, this.config.joinAddressParts)) {
         if (this.wants(c.type, only)) cands.push(c);
         if (c.type === "PERSON" && this.wants("AGE", only)) appositiveAge(text, c, cands);
       }

@@ -40,6 +40,11 @@ export const analyzerConfigSchema = z.object({
   recognizers: z.array(customRecognizerSchema).max(200).default([]),
   /** Set false to skip the name/place/organisation tagger (patterns only, faster). */
   tagger: z.boolean().default(true),
+  /**
+   * One finding per postal address (street line with the city, state, country and postcode after
+   * it, as our generator labels them); false: each part set off by a comma or line break apart.
+   */
+  joinAddressParts: z.boolean().default(true),
 });
 
 export type AnalyzerConfigInput = z.input<typeof analyzerConfigSchema>;

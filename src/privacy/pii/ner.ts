@@ -186,7 +186,8 @@ export class NameTagger {
     return v;
   }
 
-  find(text: string, masks: readonly { type: string; start: number; end: number }[] = []): Candidate[] {
+  /** `joinAddresses` false: the parts of a postal address after a comma or line break stay apart. */
+  find(text: string, masks: readonly { type: string; start: number; end: number }[] = [], joinAddresses = true): Candidate[] {
     let tokens = maskTokens(tokenize(text), masks);
     if (isLowerCased(text)) tokens = recase(tokens, this.lex);
     this.sawStreet = false;
@@ -197,7 +198,7 @@ export class NameTagger {
     if (this.unknownNames) spans.sort((a, b) => a.start - b.start);
     // Street addresses need a street word (seen while tagging) and a house number.
     const all = this.sawStreet && (/\d/.test(text) || /\bcorner of\b/i.test(text)) ? withAddresses(spans, findAddresses(tokens, this.lex)) : spans;
-    return joinAddressParts(text, all, this.lex);
+    return joinAddressParts(text, all, this.lex, joinAddresses);
   }
 }
 

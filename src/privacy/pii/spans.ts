@@ -230,11 +230,15 @@ const TRAILING_POSTCODE = /[ \t]*,?[ \t\n]*(?:\d{5}(?:-\d{4})?|\d{4}|[A-Z]{1,2}\
  * one span): a street-like place absorbs the places that follow it with only separators between.
  * `cands` are sorted by start; places that stand alone ("Paris, France") stay apart.
  */
-export function joinAddressParts(text: string, cands: Candidate[], lex?: Lexicons): Candidate[] {
+export function joinAddressParts(text: string, cands: Candidate[], lex?: Lexicons, join = true): Candidate[] {
   if (!cands.some((c) => c.type === "LOCATION")) return cands;
   const out: Candidate[] = [];
   for (const c of cands) {
     if (lex && c.type === "LOCATION") stateAfterTown(text, c, cands, lex);
+    if (!join) {
+      out.push(c);
+      continue;
+    }
     const last = out[out.length - 1];
     if (last && last.street && last.type === "LOCATION" && c.type === "LOCATION" && separatorsOnly(text, last.end, c.start)) {
       last.end = Math.max(last.end, c.end);
@@ -244,7 +248,7 @@ export function joinAddressParts(text: string, cands: Candidate[], lex?: Lexicon
     out.push(c);
   }
   const last = out[out.length - 1];
-  if (last?.street && last.type === "LOCATION") extendPostcode(text, last);
+  if (join && last?.street && last.type === "LOCATION") extendPostcode(text, last);
   return out;
 }
 
