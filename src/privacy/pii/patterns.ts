@@ -261,7 +261,9 @@ export const PATTERNS: PatternRecognizer[] = [
     type: "AGE",
     // The number comes first and the words before it are checked by a lookbehind, so the scan only
     // stops at digits.
-    regex: /\d{1,3}(?!\d)(?<=\b(?:i'm|i am|he's|she's|he is|she is|who is|who's|you're|you are)\s+\d{1,3})(?=\s*(?:[,.;!?)]|$|\n|and\b|now\b|today\b|this\b|next\b|in\b))(?![.,]\d)/gi,
+    // Also "At 39 he started his first company": "at" and a number before a pronoun subject (one
+    // scan for both).
+    regex: /\d{1,3}(?!\d)(?:(?<=\b(?:i'm|i am|he's|she's|he is|she is|who is|who's|you're|you are)\s+\d{1,3})(?=\s*(?:[,.;!?)]|$|\n|and\b|now\b|today\b|this\b|next\b|in\b))(?![.,]\d)|(?<=\bat\s+\d{1,3})(?<!\d{3})(?=,?\s+(?:he|she|i|they|we)\s))/gi,
     score: 0.75,
   },
   {
@@ -274,14 +276,6 @@ export const PATTERNS: PatternRecognizer[] = [
     score: 0.2,
     context: ["old", "age", "aged"],
     contextBoost: 0.4,
-  },
-  {
-    // "At 39 he started his first company": "at" and a number before a pronoun subject.
-    name: "age_at",
-    gate: { digits: 1 },
-    type: "AGE",
-    regex: /\d{1,2}(?!\d)(?<=\bat\s+\d{1,2})(?=,?\s+(?:he|she|i|they|we)\s)/gi,
-    score: 0.5,
   },
   {
     name: "private_key",
