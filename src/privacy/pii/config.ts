@@ -41,10 +41,13 @@ export const analyzerConfigSchema = z.object({
   /** Set false to skip the name/place/organisation tagger (patterns only, faster). */
   tagger: z.boolean().default(true),
   /**
-   * One finding per postal address (street line with the city, state, country and postcode after
-   * it, as our generator labels them); false: each part set off by a comma or line break apart.
+   * true: one finding per postal address (the street line with the city, state, country and
+   * postcode after it). Default false: the street line and each part set off by a comma or line
+   * break are findings of their own, as presidio-research's schema labels them (separate
+   * STREET_ADDRESS, GPE and ZIP_CODE types) and as our generator does (synth.ts addressParts).
+   * Either way the same characters are found; only how they are counted differs.
    */
-  joinAddressParts: z.boolean().default(true),
+  joinAddressParts: z.boolean().default(false),
 });
 
 export type AnalyzerConfigInput = z.input<typeof analyzerConfigSchema>;

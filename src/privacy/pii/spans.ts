@@ -225,10 +225,11 @@ function separatorsOnly(text: string, from: number, to: number): boolean {
 const TRAILING_POSTCODE = /[ \t]*,?[ \t\n]*(?:\d{5}(?:-\d{4})?|\d{4}|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2})(?![\p{L}\p{N}])/uy;
 
 /**
- * One postal address is one place, as our generator labels it (synth.ts: a street address and the
- * city, state, country and postcode written right after it, with commas or line breaks between, form
- * one span): a street-like place absorbs the places that follow it with only separators between.
- * `cands` are sorted by start; places that stand alone ("Paris, France") stay apart.
+ * With `join` (config joinAddressParts), one postal address is one place: a street-like place
+ * absorbs the places that follow it with only separators between (a street address and the city,
+ * state, country and postcode written right after it). `cands` are sorted by start; places that
+ * stand alone ("Paris, France") stay apart. Without it, only a state code left out after a town is
+ * added.
  */
 export function joinAddressParts(text: string, cands: Candidate[], lex?: Lexicons, join = true): Candidate[] {
   if (!cands.some((c) => c.type === "LOCATION")) return cands;

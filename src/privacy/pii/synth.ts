@@ -11,7 +11,7 @@ export interface SynthSpan {
   type: string;
   start: number;
   end: number;
-  /** A whole postal address (street line and the place lines after it). */
+  /** A part of a postal address (its street line, or a place line after it). */
   address?: boolean;
 }
 export interface SynthExample {
@@ -152,7 +152,23 @@ function render(f: Faker, template: string): SynthExample {
     last = m.index + m[0].length;
   }
   text += template.slice(last);
-  return { text, spans };
+  return { text, spans: spans.flatMap((s) => (s.address ? addressParts(text, s) : [s])) };
+}
+
+/**
+ * The parts of a postal address, each its own place: the street line, then each comma- or
+ * line-separated place after it ("Springfield, IL 62704" is two). That is the labelling of
+ * presidio-research's schema, which has separate STREET_ADDRESS, GPE and ZIP_CODE types, and
+ * the analyzer's default (joinAddressParts: false).
+ */
+function addressParts(text: string, s: SynthSpan): SynthSpan[] {
+  const out: SynthSpan[] = [];
+  for (const m of text.slice(s.start, s.end).matchAll(/[^,\n]+/g)) {
+    const lead = m[0].length - m[0].trimStart().length;
+    const value = m[0].trim();
+    if (value) out.push({ type: s.type, start: s.start + m.index + lead, end: s.start + m.index + lead + value.length, address: true });
+  }
+  return out;
 }
 
 /**
