@@ -123,6 +123,9 @@ test("custom recognizers: regex + context + named validator", () => {
 test("invalid config is rejected with the field named", () => {
   assert.throws(() => new Analyzer({ threshold: 2 }), (e: unknown) => e instanceof InvalidArgumentError && /threshold/.test(e.message));
   assert.throws(() => new Analyzer({ recognizers: [{ name: "x", type: "X_Y", pattern: "(" }] }), /recognizers\.0\.pattern/);
+  // Nested repetition backtracks exponentially on "aaaa…!": refused before any text meets it.
+  assert.throws(() => new Analyzer({ recognizers: [{ name: "x", type: "X_Y", pattern: "^(a+)+$" }] }), /recognizers\.0\.pattern: may backtrack catastrophically/);
+  assert.throws(() => new Analyzer({ recognizers: [{ name: "ok", type: "X_Y", pattern: "EMP-\\d{6}" }, { name: "x", type: "X_Y", pattern: "(\\w+\\s?)*x" }] }), /recognizers\.1\.pattern/);
   assert.throws(() => new Analyzer({ recognizers: [{ name: "x", type: "lower", pattern: "a" }] }), /recognizers\.0\.type/);
 });
 

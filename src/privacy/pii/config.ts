@@ -1,5 +1,6 @@
 // Per-tenant analyzer configuration, validated with zod: threshold, enabled entity types,
 // allow-list, deny-list and custom recognizers (regex + context + a validator chosen by name).
+import safeRegex from "safe-regex2";
 import { z } from "zod";
 import { InvalidArgumentError } from "../../errors/index.ts";
 import { phoneValid } from "./phone.ts";
@@ -60,10 +61,17 @@ export function parseAnalyzerConfig(input: unknown): AnalyzerConfig {
     throw new InvalidArgumentError(`pii config ${issue.path.join(".") || "(root)"}`, issue.message);
   }
   for (const [i, rec] of r.data.recognizers.entries()) {
+    let re: RegExp;
     try {
-      new RegExp(rec.pattern, rec.flags);
+      re = new RegExp(rec.pattern, rec.flags);
     } catch {
       throw new InvalidArgumentError(`pii config recognizers.${i}.pattern`, "is not a valid regular expression");
+    }
+    // Every prompt runs these on the request path: a pattern with nested quantifiers (star height
+    // > 1, e.g. (a+)+) can backtrack exponentially on a crafted input and stall the server (ReDoS).
+    // safe-regex2 is the check fastify applies to route patterns.
+    if (!safeRegex(re)) {
+      throw new InvalidArgumentError(`pii config recognizers.${i}.pattern`, "may backtrack catastrophically (a quantifier inside a quantified group, such as (a+)+); rewrite it without nested repetition");
     }
   }
   return r.data;

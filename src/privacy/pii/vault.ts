@@ -1,7 +1,7 @@
 // The pseudonym vault: each conversation's original ↔ surrogate pairs in SQLite (subsystem "pii"),
 // every row sealed by the caller's envelope cipher with the tenant and conversation as associated
 // data, so a row copied to another conversation does not open. No value is stored in the clear.
-import { migrate, type Db } from "../../store/index.ts";
+import { migrate, prepared, type Db } from "../../store/index.ts";
 import { CorruptFileError, InvalidArgumentError } from "../../errors/index.ts";
 import { PseudonymMap, type PseudonymEntry } from "./pseudonyms.ts";
 
@@ -47,7 +47,7 @@ export class PseudonymVault {
   load(tenant: string, conversation: string): PseudonymMap {
     PseudonymVault.check(tenant, conversation);
     const aad = PseudonymVault.aad(tenant, conversation);
-    const rows = this.db.prepare("SELECT sealed FROM pii_vault WHERE tenant = ? AND conversation = ? ORDER BY id").all(tenant, conversation) as { sealed: Buffer }[];
+    const rows = prepared(this.db, "SELECT sealed FROM pii_vault WHERE tenant = ? AND conversation = ? ORDER BY id").all(tenant, conversation) as { sealed: Buffer }[];
     const entries: PseudonymEntry[] = [];
     for (const r of rows) {
       let plain: Uint8Array;
@@ -67,7 +67,7 @@ export class PseudonymVault {
     const fresh = map.takeFresh();
     if (fresh.length === 0) return 0;
     const aad = PseudonymVault.aad(tenant, conversation);
-    const insert = this.db.prepare("INSERT INTO pii_vault (tenant, conversation, sealed, created_at) VALUES (?, ?, ?, ?)");
+    const insert = prepared(this.db, "INSERT INTO pii_vault (tenant, conversation, sealed, created_at) VALUES (?, ?, ?, ?)");
     const now = Date.now();
     this.db.transaction(() => {
       for (const e of fresh) {
@@ -81,6 +81,6 @@ export class PseudonymVault {
   /** Forgets a conversation (right to erasure): its surrogates can no longer be re-identified. */
   forget(tenant: string, conversation: string): number {
     PseudonymVault.check(tenant, conversation);
-    return this.db.prepare("DELETE FROM pii_vault WHERE tenant = ? AND conversation = ?").run(tenant, conversation).changes;
+    return prepared(this.db, "DELETE FROM pii_vault WHERE tenant = ? AND conversation = ?").run(tenant, conversation).changes;
   }
 }
