@@ -21,13 +21,14 @@ export interface SynthExample {
 
 // Locales with cased scripts (Latin, Cyrillic, Greek): the tagger leans on capitals, so scripts
 // without case (Georgian, Arabic, CJK, ...) are left to the lexicons and patterns for now.
-const LOCALES = ["en_US", "en_GB", "en_US", "en", "en_GB", "en_AU", "en_CA", "en_IN", "de", "fr", "es", "it", "nl", "pt_BR", "sv", "fi", "nb_NO", "da", "pl", "cs_CZ", "hu", "ro", "tr", "ru", "uk", "el", "vi", "id_ID", "es_MX", "af_ZA", "en_NG", "hr", "sk", "lv", "az", "fr_CH", "de_CH", "pt_PT", "yo_NG", "zu_ZA", "en_IE", "de_AT", "fr_BE", "en_ZA", "lt"];
+export const LOCALES = ["en_US", "en_GB", "en_US", "en", "en_GB", "en_AU", "en_CA", "en_IN", "de", "fr", "es", "it", "nl", "pt_BR", "sv", "fi", "nb_NO", "da", "pl", "cs_CZ", "hu", "ro", "tr", "ru", "uk", "el", "vi", "id_ID", "es_MX", "af_ZA", "en_NG", "hr", "sk", "lv", "az", "fr_CH", "de_CH", "pt_PT", "yo_NG", "zu_ZA", "en_IE", "de_AT", "fr_BE", "en_ZA", "lt"];
 
 function pick<T>(f: Faker, xs: readonly T[]): T {
   return xs[f.number.int({ min: 0, max: xs.length - 1 })]!;
 }
 
-function fakerFor(name: string, seed: number): Faker {
+/** A faker for one locale (falling back to English), seeded. */
+export function fakerFor(name: string, seed: number): Faker {
   const primary = (allLocales as Record<string, LocaleDefinition>)[name]!;
   const f = new Faker({ locale: [primary, allLocales.en, base] });
   f.seed(seed);
@@ -125,7 +126,8 @@ const WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Satur
 let english: Faker | undefined;
 
 // Some locales lack some data (states, zip codes); those slots fall back to English.
-function fill(f: Faker, slot: string): { value: string; type?: string } {
+/** A slot's value and the type it is labelled with ("ADDRESS": a postal address, a LOCATION). */
+export function fill(f: Faker, slot: string): { value: string; type?: string } {
   try {
     return fillRaw(f, slot);
   } catch {
@@ -161,7 +163,7 @@ function render(f: Faker, template: string): SynthExample {
  * presidio-research's schema, which has separate STREET_ADDRESS, GPE and ZIP_CODE types, and
  * the analyzer's default (joinAddressParts: false).
  */
-function addressParts(text: string, s: SynthSpan): SynthSpan[] {
+export function addressParts(text: string, s: SynthSpan): SynthSpan[] {
   const out: SynthSpan[] = [];
   for (const m of text.slice(s.start, s.end).matchAll(/[^,\n]+/g)) {
     const lead = m[0].length - m[0].trimStart().length;
