@@ -35,6 +35,15 @@ test("finds each pattern entity type with exact offsets", () => {
   assert.ok(!found("The answer is 42.").some(([t]) => t === "AGE"), "a number after 'is' needs a word on age nearby");
   has("the shipment is expected on 25 february 2010.", "DATE_TIME", "25 february 2010");
   has("On 1998, Angelina Kilback flew to Oslo.", "DATE_TIME", "1998");
+  has("We moved in March and left in early October.", "DATE_TIME", "March");
+  has("We moved in March and left in early October.", "DATE_TIME", "October");
+  assert.ok(!found("May I help you? The March was long.").some(([t]) => t === "DATE_TIME"), "a month name needs a word that makes it a time");
+  has("Since June 2020 I work here.", "DATE_TIME", "June 2020");
+  has("Transfer the money to IBAN AZ55RSTZ83203087943358800380 in the name of Ana.", "IBAN_CODE", "AZ55RSTZ83203087943358800380");
+  has("She was 20 when she left.", "AGE", "20");
+  has("Our daughter, 7, is sick.", "AGE", "7");
+  has("a man in his 30s", "AGE", "30s");
+  has("Nurse's note: Jane Roe (34) came in with a sprained ankle.", "AGE", "34");
   has("key sk-proj-abcdefghijklmnopqrstuvwxyz012345", "SECRET", "sk-proj-abcdefghijklmnopqrstuvwxyz012345");
   has("token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U", "SECRET", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U");
 });

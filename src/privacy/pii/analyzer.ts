@@ -89,6 +89,16 @@ function runPattern(p: PatternRecognizer, text: string, out: Candidate[], thresh
   }
 }
 
+// A grouped pattern may run on into the next word ("IBAN ... in the name of"): the longest prefix
+// that ends before a space and passes the validator.
+function validPrefix(validate: (s: string) => boolean, value: string): string | undefined {
+  for (let k = value.lastIndexOf(" "); k > 0; k = value.lastIndexOf(" ", k - 1)) {
+    const v = value.slice(0, k);
+    if (validate(v)) return v;
+  }
+  return undefined;
+}
+
 function onMatch(p: PatternRecognizer, m: RegExpExecArray, text: string, out: Candidate[], threshold: number): void {
   let context = contextSets.get(p);
   if (!context && p.context) contextSets.set(p, (context = new Set(p.context)));
@@ -107,8 +117,10 @@ function onMatch(p: PatternRecognizer, m: RegExpExecArray, text: string, out: Ca
   if (context && hasContext(text, start, context)) score = Math.min(1, score + (p.contextBoost ?? DEFAULT_BOOST));
   if (score < threshold && (p.invalidScore ?? 0) < threshold) return;
   if (p.validate && !p.validate(value)) {
-    if (p.invalidScore === undefined) return;
-    score = p.invalidScore;
+    const shorter = p.shrink ? validPrefix(p.validate, value) : undefined;
+    if (shorter !== undefined) value = shorter;
+    else if (p.invalidScore === undefined) return;
+    else score = p.invalidScore;
   }
   out.push({ type: p.type, start, end: start + value.length, score, recognizer: p.name, priority: p.priority ?? (p.name.startsWith("deny:") ? 3 : p.validate ? 2 : 1) });
 }
@@ -137,16 +149,19 @@ export function resolveOverlaps(cands: Candidate[]): Candidate[] {
   return kept.sort((a, b) => a.start - b.start);
 }
 
-const APPOSITIVE_AGE = /,\s*(\d{1,3})\s*,/y;
+const APPOSITIVE_AGE = /,\s*(\d{1,3})\s*,| ?\((\d{1,3})\)/y;
 
-// "Jane Roe, 54, from Leeds": a number set off by commas right after a name is the person's age.
+// "Jane Roe, 54, from Leeds", "Jane Roe (54) came in": a number set off by commas or in parentheses
+// right after a name is the person's age.
 function appositiveAge(text: string, person: Candidate, out: Candidate[]): void {
-  if (text.charCodeAt(person.end) !== 44) return;
+  const c = text.charCodeAt(person.end);
+  if (c !== 44 && c !== 32 && c !== 40) return;
   APPOSITIVE_AGE.lastIndex = person.end;
   const m = APPOSITIVE_AGE.exec(text);
-  if (!m || Number(m[1]) > 120) return;
-  const start = person.end + m[0].indexOf(m[1]!);
-  out.push({ type: "AGE", start, end: start + m[1]!.length, score: 0.6, recognizer: "age_apposition", priority: 1 });
+  const age = m?.[1] ?? m?.[2];
+  if (!m || age === undefined || Number(age) > 120) return;
+  const start = person.end + m[0].indexOf(age);
+  out.push({ type: "AGE", start, end: start + age.length, score: 0.6, recognizer: "age_apposition", priority: 1 });
 }
 
 export interface AnalyzeOptions {

@@ -3,7 +3,7 @@
 import type { PatternRecognizer } from "./patterns.ts";
 
 const MONTH = "(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\\.?";
-const DAY = "(?:[12]\\d|3[01]|0?[1-9])(?:st|nd|rd|th)?";
+const DAY = "(?:[12]\\d|3[01]|0?[1-9])(?:st|nd|rd|th)?(?!\\d)";
 const YEAR = "(?:1[6-9]\\d{2}|20\\d{2}|\\d{2})";
 const TIME = "(?:[01]?\\d|2[0-3]):[0-5]\\d(?::[0-5]\\d(?:\\.\\d+)?)?(?:\\s?[AaPp]\\.?[Mm]\\.?)?";
 const WEEKDAY = "(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:day)?";
@@ -52,6 +52,17 @@ export const DATE_PATTERNS: PatternRecognizer[] = [
       "g",
     ),
     score: 0.85,
+  },
+  {
+    // A month named alone after a word that makes it a point in time ("in March", "since June",
+    // "early October"): a date as spaCy's DATE label counts it. Full names only, so that "Mar" and
+    // "Jan" (a name) stay words; "May" only where the word before leaves no modal-verb reading.
+    name: "month_alone",
+    gate: { upper: true, re: /January|February|March|April|May|June|July|August|September|October|November|December/ },
+    type: "DATE_TIME",
+    // The month first and the words before it in lookbehinds, so that the scan stops only at capitals.
+    regex: /\b(?:January|February|March|April|June|July|August|September|October|November|December|May(?<=\b(?:in|since|until|during|early|late|mid|each|every|last|next|this|from)\s+May))\b(?<=\b(?:in|since|until|till|during|through|throughout|early|late|mid|each|every|last|next|this|of|from|before|after|by)[\s-]+[A-Z][a-z]+)(?!\s+(?:[12]?\d|3[01])\b)/g,
+    score: 0.6,
   },
   {
     name: "time",

@@ -47,6 +47,8 @@ export interface PatternRecognizer {
   priority?: number;
   /** Score to use when `validate` fails (default: drop the match). */
   invalidScore?: number;
+  /** When `validate` fails, try the match cut at each space from the right (grouped numbers). */
+  shrink?: boolean;
 }
 
 const TLD = "com|org|net|edu|gov|mil|int|info|biz|io|ai|app|dev|co|me|tv|us|uk|de|fr|es|it|nl|be|ch|at|se|no|dk|fi|pl|cz|pt|ru|ua|jp|cn|kr|in|au|ca|br|mx|ar|za|ie|nz|sg|hk|tw|il|tr|gr|hu|ro|bg|hr|sk|si|lt|lv|ee|is|lu|biz|online|site|store|tech|xyz|cloud|email|name|pro|mobi";
@@ -124,6 +126,7 @@ export const PATTERNS: PatternRecognizer[] = [
     regex: /\b[A-Za-z]{2}\d{2}(?:[ ]?[A-Za-z0-9]{4}){2,7}(?:[ ]?[A-Za-z0-9]{1,4})?\b/g,
     score: 0.95,
     validate: ibanValid,
+    shrink: true,
   },
   {
     name: "iban_checksum",
@@ -133,6 +136,7 @@ export const PATTERNS: PatternRecognizer[] = [
     regex: /\b[A-Za-z]{2}\d{2}(?:[ ]?[A-Za-z0-9]{4}){2,7}(?:[ ]?[A-Za-z0-9]{1,4})?\b/g,
     score: 0.75,
     validate: ibanChecksumValid,
+    shrink: true,
   },
   {
     name: "us_ssn",
@@ -263,7 +267,9 @@ export const PATTERNS: PatternRecognizer[] = [
     // stops at digits.
     // Also "At 39 he started his first company": "at" and a number before a pronoun subject (one
     // scan for both).
-    regex: /\d{1,3}(?!\d)(?:(?<=\b(?:i'm|i am|he's|she's|he is|she is|who is|who's|you're|you are)\s+\d{1,3})(?=\s*(?:[,.;!?)]|$|\n|and\b|now\b|today\b|this\b|next\b|in\b))(?![.,]\d)|(?<=\bat\s+\d{1,3})(?<!\d{3})(?=,?\s+(?:he|she|i|they|we)\s))/gi,
+    // And "I was 20 when ...": a past copula, then "when"; "our daughter, 7, ...": a number set off
+    // by commas after a kinship word; "a man in his 30s": a decade of life after a possessive.
+    regex: /\d{1,3}(?!\d)(?:(?<=\b(?:i'm|i am|he's|she's|he is|she is|who is|who's|you're|you are)\s+\d{1,3})(?=\s*(?:[,.;!?)]|$|\n|and\b|now\b|today\b|this\b|next\b|in\b))(?![.,]\d)|(?<=\bat\s+\d{1,3})(?<!\d{3})(?=,?\s+(?:he|she|i|they|we)\s)|(?<=\b(?:was|were)\s+\d{1,3})(?=,?\s+when\b)|(?<=\b(?:son|daughter|child|kid|boy|girl|baby|brother|sister|nephew|niece|grandson|granddaughter|grandchild|toddler|mother|father|mom|mum|dad|husband|wife|partner|patient),\s+\d{1,3})(?=,)|(?<=\bin\s+(?:his|her|their|my|your|our)\s+(?:(?:early|mid|late)[\s-]+)?[1-9]0)s\b)/gi,
     score: 0.75,
   },
   {

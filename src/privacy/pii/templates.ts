@@ -74,7 +74,7 @@ export const TEMPLATES = [
   "I bought it from {O} in {CO}.",
   "Ask {L} in accounting.",
   "The flight to {C} was cancelled, said {P}.",
-  "{P} ({N}) was elected mayor of {C}.",
+  "{P} ({AGE}) was elected mayor of {C}.",
   "We are partnering with {O} and {O}.",
   "Reach the {C} office at {PH}.",
   "I'll be in {C} until {D}.",
