@@ -12,6 +12,15 @@ const isLetterStart = (t: string) => {
   const c = t.charCodeAt(0);
   return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c > 127 && t[0] !== "⟦");
 };
+const isBracket = (t: string) => t.length === 1 && (t === "(" || t === ")" || t === "[" || t === "]");
+// A closing bracket, or a "(" whose ")" follows within the run after at most three tokens.
+function closesSoon(tokens: Token[], tags: Uint8Array, j: number, inside: number): boolean {
+  if (tokens[j]!.text !== "(" && tokens[j]!.text !== "[") return true;
+  for (let k = j + 1; k <= j + 4 && k < tokens.length && tags[k] === inside; k++) if (tokens[k]!.text === ")" || tokens[k]!.text === "]") return k > j + 1;
+  return false;
+}
+// Lower-case words that may join the parts of a name but never end one.
+const TRAILING_JOINERS = new Set(["and", "&", "und", "et", "of", "the"]);
 const isPossessive = (t: string) => t.length === 2 && (t[0] === "'" || t[0] === "’") && (t[1] === "s" || t[1] === "S");
 
 /** Joins B-/I- runs (tag indices into NER_TAGS) into findings; trailing punctuation is trimmed off. */
@@ -20,21 +29,38 @@ export function spansFromTags(tokens: Token[], tags: Uint8Array, lex?: Lexicons)
   let i = 0;
   while (i < tokens.length) {
     const tag = tags[i]!;
-    if (tag === 0) {
+    // A bracket is never inside a name ("Ann Roe (Acme Ltd)" is a person, then a firm).
+    if (tag === 0 || isBracket(tokens[i]!.text)) {
       i++;
       continue;
     }
     const k = (tag - 1) >> 1;
     const inside = 2 * k + 2;
     let j = i + 1;
-    while (j < tokens.length && tags[j] === inside) j++;
+    while (j < tokens.length && tags[j] === inside) {
+      // "Frankfurt (Oder)" is one place, but "Ann Roe (Acme Ltd" is a name, then a firm: a bracket
+      // ends a name, and a place or firm unless it closes within three tokens.
+      if (isBracket(tokens[j]!.text) && (k === 0 || !closesSoon(tokens, tags, j, inside))) break;
+      j++;
+    }
+    // "University of" + "Åland Islands": an organisation whose name ends in a place.
+    let joinedOf = false;
+    if (tokens[j - 1]!.text === "of" && j < tokens.length && tags[j] !== 0 && (tags[j]! & 1) === 1) {
+      const next = tags[j]! + 1;
+      j++;
+      while (j < tokens.length && tags[j] === next) j++;
+      joinedOf = true;
+    }
     let last = j - 1;
     // Greetings, titles and form labels before a name are not part of it ("Hello Faye", "Dr. Lee",
     // "Name: Ann Roe"), nor a pronoun after it ("... Coffee I ever had").
     let a = i;
+    // "Landlord: River Pharma": a field label before a colon is not part of what follows it.
+    for (let x = a; x < last; x++) if (tokens[x]!.text === ":" && isLetterStart(tokens[x + 1]!.text)) a = x + 1;
     while (a < last && ((lex && wordFlags(tokens[a]!.text, lex) & LEAD) || tokens[a]!.text === "." || tokens[a]!.text === ":")) a++;
     if (last > a && tokens[last]!.text === "I") last--;
-    while (last > a && (isPunct(tokens[last]!.text) || tokens[last]!.text.startsWith("⟦") || isPossessive(tokens[last]!.text))) last--;
+    // Nor a joining word left at the end ("... looked at Schulman and said").
+    while (last > a && (isPunct(tokens[last]!.text) || tokens[last]!.text.startsWith("⟦") || isPossessive(tokens[last]!.text) || TRAILING_JOINERS.has(tokens[last]!.text))) last--;
     // A run of numbers alone is not a name or a place the tagger can vouch for.
     let hasWord = false;
     for (let x = a; x <= last && !hasWord; x++) if (isLetterStart(tokens[x]!.text)) hasWord = true;
@@ -48,7 +74,8 @@ export function spansFromTags(tokens: Token[], tags: Uint8Array, lex?: Lexicons)
         last = j;
         j++;
       }
-      if (kind !== "ORG" && last > a && lex && wordFlags(tokens[last]!.text, lex) & ORG) kind = "ORG";
+      if (joinedOf) kind = "ORG";
+      else if (kind !== "ORG" && last > a && lex && wordFlags(tokens[last]!.text, lex) & ORG) kind = "ORG";
       else if (kind === "PER" && last > a && joinsTwoNames(tokens, a, last, lex)) kind = "ORG";
       else if (kind === "ORG" && last > a && isHouseNumber(tokens[last]!.text) && !hasOrgWord(tokens, a, last, lex)) kind = "LOC";
       else if (kind !== "PER" && lex && last > a && !joinsTwoNames(tokens, a, last, lex) && looksLikeFullName(tokens, a, last, lex)) kind = "PER";
@@ -106,7 +133,9 @@ function hasOrgWord(tokens: Token[], a: number, last: number, lex?: Lexicons): b
 }
 
 // Last words that only organisations end in (legal forms and sector words).
-const ORG_END = new Set(["inc", "llc", "ltd", "corp", "corporation", "company", "co", "gmbh", "ag", "plc", "group", "holdings", "partners", "associates", "bank", "bancorp", "technologies", "systems", "solutions", "industries", "limited", "llp", "enterprises", "services", "consulting", "pharmaceuticals", "airlines", "insurance", "foundation", "institute", "university", "authority", "agency", "trust", "bv", "nv", "spa", "srl"]);
+const ORG_END = new Set(["inc", "llc", "ltd", "corp", "corporation", "company", "co", "gmbh", "ag", "plc", "group", "holdings", "partners", "associates", "bank", "bancorp", "technologies", "systems", "solutions", "industries", "limited", "llp", "enterprises", "services", "consulting", "pharmaceuticals", "airlines", "insurance", "foundation", "institute", "university", "authority", "agency", "trust", "bv", "nv", "spa", "srl",
+  // Institutions: schools, clinics, clubs, societies.
+  "hospital", "clinic", "practice", "school", "academy", "college", "museum", "library", "club", "fc", "society", "association", "council", "church", "pharmacy", "orchestra", "studios", "ministry", "department"]);
 const LEAD_STOP = new Set(["hello", "hi", "hey", "dear", "thanks", "thank", "cheers", "regards", "sincerely", "yesterday", "today", "tomorrow", "tonight", "contact", "name", "email", "phone", "tel", "address", "city", "from", "to", "subject", "customer", "employee", "patient", "applicant", "client", "mr", "mrs", "ms", "miss", "dr", "prof", "sir", "madam", "mx", "rev", "welcome", "congratulations", "attn", "cc"]);
 // "Fast Delivery", "Login Page": title-cased ordinary words that no name or place lexicon knows are
 // not a person or a place (organisations are often made of ordinary words, so they stay).
