@@ -44,6 +44,9 @@ test("finds each pattern entity type with exact offsets", () => {
   has("Our daughter, 7, is sick.", "AGE", "7");
   has("a man in his 30s", "AGE", "30s");
   has("Nurse's note: Jane Roe (34) came in with a sprained ankle.", "AGE", "34");
+  has("just got hired!!! starting next tuesday", "DATE_TIME", "tuesday");
+  has("Emergency contacts\nFlorina Teodorescu - 0255928952", "PHONE_NUMBER", "0255928952");
+  has("Emergency contacts\nFlorina Teodorescu - 0255928952", "PERSON", "Florina Teodorescu");
   has("key sk-proj-abcdefghijklmnopqrstuvwxyz012345", "SECRET", "sk-proj-abcdefghijklmnopqrstuvwxyz012345");
   has("token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U", "SECRET", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U");
 });

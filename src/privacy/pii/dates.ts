@@ -79,6 +79,14 @@ export const DATE_PATTERNS: PatternRecognizer[] = [
     score: 0.6,
   },
   {
+    // Weekdays in text without any capital letter ("starting next tuesday"), as with month names.
+    name: "weekday_lower",
+    gate: { upper: false, includes: "day" },
+    type: "DATE_TIME",
+    regex: /\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?\b/g,
+    score: 0.6,
+  },
+  {
     name: "year",
     gate: { digits: 4 },
     type: "DATE_TIME",

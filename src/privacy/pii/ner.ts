@@ -45,6 +45,7 @@ const O_MARGIN = 0;
 const UNKNOWN_NAMES = false;
 const NONE = "\u0000";
 const TAG_OR_START = [...NER_TAGS, "<s>"];
+const I_PER = NER_TAGS.indexOf("I-PER");
 
 export class NameTagger {
   private readonly model: Perceptron;
@@ -128,6 +129,11 @@ export class NameTagger {
         let second = 1;
         for (let t = 2; t < n; t++) if (scores[t]! > scores[second]!) second = t;
         if (scores[0]! - scores[second]! < this.oMargin) best = second;
+      }
+      // A person's name never continues into a number or a dash ("Ana Lima - 0255928952").
+      if (best === I_PER) {
+        const c = tok.text.charCodeAt(0);
+        if ((c >= 48 && c <= 57) || c === 45 || c === 0x2013 || c === 0x2014) best = 0;
       }
       tags[i] = best;
     }

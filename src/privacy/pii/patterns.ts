@@ -210,7 +210,7 @@ export const PATTERNS: PatternRecognizer[] = [
     // The lookahead (7 digits before any letter or line end) rejects short numbers before the slow part.
     regex: /(?<![\w+.\/-])(?=[+(\d](?:[ .\/()+-]{0,3}\d){6})(?:\+|00)?(?:\(\+?\d{1,5}\)|\d{1,5})(?:[ .\/-]?\(?\d{1,5}\)?){1,5}(?:[ .-]?(?:x|ext\.?|#)\s?\d{1,6})?(?![\w-]*\d)/g,
     score: 0.6,
-    context: ["phone", "tel", "telephone", "call", "mobile", "cell", "fax", "contact", "number", "reach", "whatsapp", "text"],
+    context: ["phone", "tel", "telephone", "call", "mobile", "cell", "fax", "contact", "contacts", "phones", "numbers", "emergency", "landline", "hotline", "sms", "number", "reach", "whatsapp", "text"],
     contextBoost: 0.3,
     validate: phoneValid,
     priority: 1,
@@ -232,7 +232,7 @@ export const PATTERNS: PatternRecognizer[] = [
     type: "PHONE_NUMBER",
     regex: /(?<![\w+.-])\+?\d{8,15}(?![\w-])/g,
     score: 0.2,
-    context: ["phone", "tel", "telephone", "call", "mobile", "cell", "fax", "contact", "whatsapp", "number", "dial", "text", "reach"],
+    context: ["phone", "tel", "telephone", "call", "mobile", "cell", "fax", "contact", "contacts", "phones", "numbers", "emergency", "landline", "hotline", "sms", "whatsapp", "number", "dial", "text", "reach"],
     contextBoost: 0.4,
     contextGate: false,
     validate: phoneDigitsValid,
