@@ -14,7 +14,7 @@ const ov = (x: { start: number; end: number }, y: { start: number; end: number }
 const groups: Record<string, string[]> = { missed: [], mistyped: [], falseAlarm: [] };
 for (const e of dev) {
   const gold = e.spans.filter((s) => KIND.has(s.type));
-  const pred = tagger.find(e.text);
+  const pred = tagger.find(e.text, [], false);
   const v = (s: { start: number; end: number }) => JSON.stringify(e.text.slice(s.start, s.end));
   for (const g of gold) {
     if (pred.some((p) => p.type === g.type && ov(p, g) >= 0.5)) continue;
