@@ -40,3 +40,27 @@ test("phone numbers: international via libphonenumber, national by shape; dates 
   for (const n of ["+44 20 7946 0958", "(212) 555-0199", "212.555.0199", "+1-202-555-0143", "030 1234567"]) assert.ok(phoneValid(n), n);
   for (const n of ["2020-06-18", "94107-1234", "10.1.2.3", "12345", "+99 1"]) assert.ok(!phoneValid(n), n);
 });
+
+test("the possible-length shortcut gives libphonenumber's own answers on the regional and digit checks", async () => {
+  const { phoneDigitsValid, phoneRegionalValid, forgetPhoneAnswers } = await import("../src/privacy/pii/phone.ts");
+  const { parsePhoneNumberFromString } = await import("libphonenumber-js");
+  const regions = ["US", "GB", "DE", "FR", "IN", "ES", "IT", "BR"] as const;
+  let seed = 7;
+  const rnd = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
+  let agreed = 0;
+  for (let k = 0; k < 1500; k++) {
+    let d = String([0, 1, rnd(10)][rnd(3)]);
+    for (let i = 1, len = 7 + rnd(9); i < len; i++) d += String(rnd(10));
+    // The unfiltered reference: every region asked.
+    const digitsReference = d.startsWith("00") ? parsePhoneNumberFromString(`+${d.slice(2)}`)?.isPossible() ?? false : regions.some((r) => parsePhoneNumberFromString(d, r)?.isPossible() ?? false);
+    assert.equal(phoneDigitsValid(d), digitsReference, d);
+    const grouped = d.replace(/(\d{3})(?=\d{3})/g, "$1 ");
+    forgetPhoneAnswers();
+    const regional = phoneRegionalValid(grouped);
+    forgetPhoneAnswers();
+    const reference = !phoneValid(grouped) && regions.some((r) => parsePhoneNumberFromString(grouped, r)?.isValid() ?? false);
+    assert.equal(regional, reference, grouped);
+    agreed++;
+  }
+  assert.equal(agreed, 1500);
+});

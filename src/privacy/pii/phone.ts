@@ -1,8 +1,28 @@
 // Phone number validation through libphonenumber-js (Google's metadata): international numbers
 // must be possible for their calling code; national ones valid in one of a few common regions.
-import { parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js";
+import { Metadata, parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js";
 
 const REGIONS: CountryCode[] = ["US", "GB", "DE", "FR", "IN", "ES", "IT", "BR"];
+
+// How many leading digits each region's national-prefix rule can strip (libphonenumber's
+// nationalPrefixForParsing: "1" for US, "0|180020" for GB, "(?:0|90)" and a 2-digit carrier for BR).
+const STRIPPED: Record<string, number[]> = { US: [0, 1], GB: [0, 1, 6], DE: [0, 1], FR: [0, 1], IN: [0, 1], ES: [0], IT: [0, 1], BR: [0, 1, 2, 3, 4] };
+
+// A number can be possible (or valid) in a region only if its national significant number has one
+// of the region's possible lengths (metadata). libphonenumber compiles a regular expression per
+// check, so the length test first skips the regions that cannot match: same answers, fewer parses.
+const LENGTHS: Map<CountryCode, Set<number>> = (() => {
+  const m = new Metadata();
+  return new Map(REGIONS.map((r) => {
+    m.selectNumberingPlan(r);
+    return [r, new Set(m.numberingPlan!.possibleLengths())] as const;
+  }));
+})();
+
+function mayFit(region: CountryCode, digits: number): boolean {
+  const lengths = LENGTHS.get(region)!;
+  return STRIPPED[region]!.some((k) => lengths.has(digits - k));
+}
 
 // Shapes that look like phone numbers but are dates, ZIP+4 / CEP codes or dotted quads.
 const NOT_PHONE = /^(?:\d{4}-\d{2}-\d{2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{5}-\d{3,4}|\d{1,3}(?:\.\d{1,3}){3}|\d{4}[./]\d{1,2}[./]\d{1,2})$/;
@@ -11,7 +31,8 @@ const NOT_PHONE = /^(?:\d{4}-\d{2}-\d{2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{5}-\
 export function phoneDigitsValid(raw: string): boolean {
   const intl = raw.startsWith("+") ? raw : raw.startsWith("00") ? `+${raw.slice(2)}` : undefined;
   if (intl) return parsePhoneNumberFromString(intl)?.isPossible() ?? false;
-  return REGIONS.some((r) => parsePhoneNumberFromString(raw, r)?.isPossible());
+  const n = raw.length;
+  return REGIONS.some((r) => mayFit(r, n) && parsePhoneNumberFromString(raw, r)?.isPossible());
 }
 
 // phoneValid's answers within one analyze() call: the regional recognizer asks again about every
@@ -66,7 +87,7 @@ export function phoneRegionalValid(raw: string): boolean {
   const digits = main.replace(/\D/g, "").length;
   if (digits < 7 || digits > 15 || /^\d+$/.test(main)) return false;
   for (const region of REGIONS) {
-    if (parsePhoneNumberFromString(main, region)?.isValid()) return true;
+    if (mayFit(region, digits) && parsePhoneNumberFromString(main, region)?.isValid()) return true;
   }
   return false;
 }
