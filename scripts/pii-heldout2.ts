@@ -1,7 +1,7 @@
 // Scores the full analyzer on the second held-out set: templates-heldout.ts (our own templates in
 // styles the training templates lack, never trained on) filled by synth.ts's slot filler under a
 // fixed seed. Prints scores per type and, for one type, the false alarms and misses.
-// Run: node --import tsx scripts/pii-heldout2.ts [perTemplate=20] [TYPE] [show=40] [fa|miss|both]
+// Run: node --import tsx scripts/pii-heldout2.ts [perTemplate=40] [TYPE] [show=40] [fa|miss|both]
 import { Analyzer, scoreSpans } from "../src/privacy/pii/index.ts";
 import { addressParts, fakerFor, fill, LOCALES, type SynthExample, type SynthSpan } from "../src/privacy/pii/synth.ts";
 import { HELDOUT_TEMPLATES } from "../src/privacy/pii/templates-heldout.ts";
@@ -77,7 +77,7 @@ export const EVAL = ["PERSON", "LOCATION", "ORGANIZATION", "PHONE_NUMBER", "DATE
 const NER = ["PERSON", "LOCATION", "ORGANIZATION"];
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const [count = "20", type = "", show = "40", which = "both"] = process.argv.slice(2);
+  const [count = "40", type = "", show = "40", which = "both"] = process.argv.slice(2);
   const exs = heldoutExamples(Number(count));
   const a = new Analyzer();
   const pred = exs.map((e) => a.analyze(e.text));

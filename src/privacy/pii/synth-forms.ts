@@ -122,8 +122,12 @@ function syllableBrand(f: Faker): string {
   return w[0]!.toUpperCase() + w.slice(1);
 }
 
+// Institutions named after their town ("Leeds Eye Clinic", "Greater Oslo Transit Agency").
+const INSTITUTIONS = ["Medical Center", "Savings Bank", "Public Schools", "Chamber of Commerce", "Symphony Orchestra", "Rovers", "Athletic", "Transit Agency", "Children's Hospital", "Eye Clinic", "Veterinary Practice", "Law School", "Art Museum", "Golf Club", "Cathedral", "Police Department", "Housing Association", "Rugby Club", "Zoo", "Airport Authority"];
+
 function organization(f: Faker): string {
-  switch (f.number.int({ min: 0, max: 11 })) {
+  switch (f.number.int({ min: 0, max: 12 })) {
+    case 12: return `${f.datatype.boolean() ? "" : `${pick(f, ["Royal", "North", "South", "West", "East", "Greater", "Central"])} `}${pick(f, [f.location.city(), f.location.state()])} ${pick(f, INSTITUTIONS)}`;
     case 0: return f.company.name();
     case 1: return `${f.person.lastName()} ${pick(f, ORG_TAILS)}`;
     case 2: return `${pick(f, ORG_HEADS)} ${pick(f, [f.location.city(), f.location.state(), f.location.country()])}`;

@@ -142,6 +142,25 @@ export const FORM_TEMPLATES = [
   "The {ORG} plant in {STATE} employs {N} people.",
   "{FIRST}'s new address is {ADDRESS}",
   "The conference in {CITY} starts {DATE}.",
+  // Field labels of every kind before the value ("Insurer: Acme"): the label is not the entity.
+  "Policy holder: {NAME}\nInsurer: {ORG}\nRenewal date: {DATE}\nStatus: Active",
+  "Seller: {ORG}\nBuyer: {NAME}\nShip to: {ADDRESS}\nPayment method: Card",
+  "Owner: {NAME}\nRegistered in: {STATE}\nInsurance: {ORG}\nColour: Blue",
+  "Employer: {ORG}\nPosition: {JOB}\nStart date: {DATE}\nManager: {NAME}",
+  "Priority: High\nAssigned to: {NAME}\nDue: {DATE}\nNotes: Customer called twice.",
+  "Ref: {N}\nSubject: Account Closure\nClient: {NAME}\nBranch: {CITY}",
+  "Guest: {NAME}\nHotel: {ORG}\nCheck-in: {DATE}\nRoom Type: Double",
+  "Sender: {NAME}\nRecipient: {NAME}\nDestination: {CITY}, {COUNTRY}\nWeight: 2 kg",
+  "Organizer: {ORG}\nVenue: {CITY}\nContact Person: {NAME}",
+  "Supplier: {ORG}\nWarehouse: {CITY}\nApproved by: {NAME}",
+  // Job titles and nationalities right before a name are not part of it.
+  "{JOB} {NAME} will lead the workshop.",
+  "Our {JOB}, {NAME}, answered every question.",
+  "The {NAT} {JOB} {NAME} spoke at the opening.",
+  "{NAT} author {NAME} won the award.",
+  "Meet {NAME}, {JOB} at {ORG}.",
+  "As {JOB} {LAST} explained, the rollout is on track.",
+  "Former {JOB} {NAME} now advises {ORG}.",
 ];
 
 // Sentences without any personal data, with capitalised words and numbers a tagger must leave alone.
@@ -156,4 +175,16 @@ export const FORM_NEGATIVES = [
   "Version 2.3 fixed the Login Bug.",
   "I gave the Product five stars.",
   "Please Confirm Your Email Address.",
+  "Ticket {N} was closed by the Support Desk.",
+  "Case {N}: Awaiting Customer Reply.",
+  "Invoice {N} is Overdue.",
+  "Gate {N} is now Boarding.",
+  "Spring Clearance: All Shoes Half Price!",
+  "Loved It! Great Value, Friendly Staff.",
+  "The Finance Team approved the Travel Request.",
+  "Please ask Payroll or the Front Desk.",
+  "Reminder: Staff Meeting in the Main Conference Room.",
+  "Status: Pending. Priority: Low.",
+  "CT Scan and Blood Tests are scheduled.",
+  "Welcome Pack: Keys, Parking Permit and Door Code.",
 ];
