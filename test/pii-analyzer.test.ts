@@ -14,6 +14,7 @@ test("finds each pattern entity type with exact offsets", () => {
   has("Call +44 20 7946 0958 or (212) 555-0199.", "PHONE_NUMBER", "+44 20 7946 0958");
   has("Call +44 20 7946 0958 or (212) 555-0199.", "PHONE_NUMBER", "(212) 555-0199");
   has("Reach the office at (930)053-81-28.", "PHONE_NUMBER", "(930)053-81-28");
+  has("Call me at +33 (0)1 23 45 67 89.", "PHONE_NUMBER", "+33 (0)1 23 45 67 89");
   has("Please text me at 08704958082 when you arrive.", "PHONE_NUMBER", "08704958082");
   has("card 4111 1111 1111 1111 expires soon", "CREDIT_CARD", "4111 1111 1111 1111");
   has("IBAN GB82 WEST 1234 5698 7654 32 please", "IBAN_CODE", "GB82 WEST 1234 5698 7654 32");

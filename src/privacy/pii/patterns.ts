@@ -208,7 +208,7 @@ export const PATTERNS: PatternRecognizer[] = [
     gate: { digits: 7 },
     type: "PHONE_NUMBER",
     // The lookahead (7 digits before any letter or line end) rejects short numbers before the slow part.
-    regex: /(?<![\w+.\/-])(?=[+(\d](?:[ .\/()+-]{0,3}\d){6})(?:\+|00)?(?:\(\+?\d{1,5}\)|\d{1,5})(?:[ .\/-]?\(?\d{1,5}\)?){1,5}(?:[ .-]?(?:x|ext\.?|#)\s?\d{1,6})?(?![\w-]*\d)/g,
+    regex: /(?<![\w+.\/-])(?=[+(\d](?:[ .\/()+-]{0,3}\d){6})(?:\+|00)?(?:\(\+?\d{1,5}\)|\d{1,5})(?:[ .\/-]?\(?\d{1,5}\)?){1,6}(?:[ .-]?(?:x|ext\.?|#)\s?\d{1,6})?(?![\w-]*\d)/g,
     score: 0.6,
     context: ["phone", "tel", "telephone", "call", "mobile", "cell", "fax", "contact", "contacts", "phones", "numbers", "emergency", "landline", "hotline", "sms", "number", "reach", "whatsapp", "text"],
     contextBoost: 0.3,
@@ -219,7 +219,7 @@ export const PATTERNS: PatternRecognizer[] = [
     name: "phone_regional",
     gate: { digits: 7, re: /phone|tel|call|mobile|cell|fax|whatsapp|ring/i },
     type: "PHONE_NUMBER",
-    regex: /(?<![\w+.\/-])(?=[+(\d](?:[ .\/()+-]{0,3}\d){6})(?:\+|00)?(?:\(\+?\d{1,5}\)|\d{1,5})(?:[ .\/-]?\(?\d{1,5}\)?){1,5}(?:[ .-]?(?:x|ext\.?|#)\s?\d{1,6})?(?![\w-]*\d)/g,
+    regex: /(?<![\w+.\/-])(?=[+(\d](?:[ .\/()+-]{0,3}\d){6})(?:\+|00)?(?:\(\+?\d{1,5}\)|\d{1,5})(?:[ .\/-]?\(?\d{1,5}\)?){1,6}(?:[ .-]?(?:x|ext\.?|#)\s?\d{1,6})?(?![\w-]*\d)/g,
     score: 0.2,
     context: ["phone", "tel", "telephone", "call", "mobile", "cell", "fax", "whatsapp", "ring"],
     contextBoost: 0.45,
