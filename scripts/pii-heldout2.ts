@@ -67,6 +67,8 @@ export function heldoutExamples(perTemplate = 20, seed = 20261202): SynthExample
   for (let k = 0; k < perTemplate; k++) {
     HELDOUT_TEMPLATES.forEach((tpl, i) => {
       const f = (k + i) % 2 === 0 ? us : fakers[(k * HELDOUT_TEMPLATES.length + i) % fakers.length]!;
+      // Seeded per example: a change to one slot's filler changes only the examples that use it.
+      f.seed(seed + k * 1000 + i);
       out.push(renderHeldout(f, tpl));
     });
   }

