@@ -6,7 +6,7 @@ import { createRequire } from "node:module";
 import { scoreSpans } from "./score.ts";
 import { lexicons, plainSentences } from "./lexicon.ts";
 import { multiPlaceMarks, tagFeatures, tokenFeatures } from "./features.ts";
-import { NameTagger, NER_TAGS, skippable, WEIGHTS_URL } from "./ner.ts";
+import { NameTagger, NER_TAGS, O_MARGIN, skippable, WEIGHTS_URL } from "./ner.ts";
 import { Perceptron } from "./perceptron.ts";
 import { generateExamples, type SynthExample } from "./synth.ts";
 import { maskTokens, tokenize } from "./tokenize.ts";
@@ -121,7 +121,7 @@ export function train(count: number, epochs: number, seed = 7, part?: "even" | "
  * both the sentence shapes and the names are unseen. Generated data only; the evaluation set is
  * never used to choose anything.
  */
-export function heldOutScore(count: number, epochs: number, bags: number, margins: number[] = [0]): ReturnType<typeof scoreSpans>[] {
+export function heldOutScore(count: number, epochs: number, bags: number, margins: number[] = [O_MARGIN]): ReturnType<typeof scoreSpans>[] {
   const lex = lexicons();
   const require = createRequire(import.meta.url);
   const pool = Object.keys(require("humannames") as Record<string, number>).filter(
@@ -155,7 +155,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const heldout = process.argv.includes("--heldout");
   const [count = 40000, epochs = 8, bags = 4] = process.argv.slice(2).filter((a) => !a.startsWith("--")).map(Number);
   if (heldout) {
-    const margins = (process.env.MARGINS ?? "0").split(",").map(Number);
+    const margins = (process.env.MARGINS ?? String(O_MARGIN)).split(",").map(Number);
     heldOutScore(count, epochs, Math.min(bags, 2), margins).forEach((r, i) => {
       const t = Object.entries(r.per_type).map(([k, v]) => `${k} ${v.f2}`).join(" ");
       process.stdout.write(`margin ${margins[i]}: F2 ${r.overall.f2} P ${r.overall.precision} R ${r.overall.recall} | ${t}\n`);
