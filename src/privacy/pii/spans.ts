@@ -159,7 +159,7 @@ const ORG_END = new Set(["inc", "llc", "ltd", "corp", "corporation", "company", 
   // Institutions: schools, clinics, clubs, societies.
   "hospital", "clinic", "practice", "school", "academy", "college", "museum", "library", "club", "fc", "society", "association", "council", "church", "pharmacy", "orchestra", "studios", "ministry", "department",
   // Sectors: "Marvin Foods", "Federal Gas", "Reynold Health".
-  "foods", "motors", "airways", "pharma", "brands", "networks", "realty", "resources", "communications", "entertainment", "brewing", "brewery", "hotels", "logistics", "electronics", "textiles", "mining", "software", "telecom", "biotech", "trading", "financial", "energy", "media", "capital", "health", "mills", "chemicals", "steel", "oil", "gas", "electric", "petroleum", "semiconductor", "shipping", "retail"]);
+  "foods", "motors", "airways", "pharma", "brands", "networks", "realty", "resources", "communications", "entertainment", "brewing", "brewery", "hotels", "logistics", "electronics", "textiles", "mining", "software", "telecom", "biotech", "trading", "financial", "energy", "media", "capital", "health", "mills", "chemicals", "steel", "oil", "gas", "electric", "petroleum", "semiconductor", "shipping", "retail", "power", "water", "paper", "data", "rail", "cable", "chemical", "cement", "tobacco"]);
 const LEAD_STOP = new Set(["hello", "hi", "hey", "dear", "thanks", "thank", "cheers", "regards", "sincerely", "yesterday", "today", "tomorrow", "tonight", "contact", "name", "email", "phone", "tel", "address", "city", "from", "to", "subject", "customer", "employee", "patient", "applicant", "client", "mr", "mrs", "ms", "miss", "dr", "prof", "sir", "madam", "mx", "rev", "welcome", "congratulations", "attn", "cc"]);
 const LEAD_TITLES = new Set(["mr", "mrs", "ms", "miss", "dr", "prof", "sir", "madam", "mx", "rev", "frau", "herr", "pani", "пані", "κυρία", "κύριος"]);
 // "Fast Delivery", "Login Page": title-cased ordinary words that no name or place lexicon knows are
@@ -199,9 +199,11 @@ function wordFlags(t: string, lex: Lexicons): number {
 
 // "Fast Delivery", "Login Page": title-cased ordinary words that no name or place lexicon knows are
 // not a person or a place (organisations are often made of ordinary words, so they stay).
+// An organisation needs more: "Recycled Gold Chair" (a product) is ordinary words and no firm word.
 function allCommon(tokens: Token[], a: number, last: number, kind: string, lex: Lexicons): boolean {
-  if (kind === "ORG" || last === a) return false;
-  const blocker = kind === "PER" ? PERSON_LEX : PLACE;
+  if (last === a) return false;
+  if (kind === "ORG" && last + 1 < tokens.length && wordFlags(tokens[last + 1]!.text, lex) & ORG) return false;
+  const blocker = kind === "PER" ? PERSON_LEX : kind === "LOC" ? PLACE : PERSON_LEX | PLACE | ORG;
   for (let x = a; x <= last; x++) {
     const t = tokens[x]!.text;
     if (!isLetterStart(t)) continue;
