@@ -26,6 +26,8 @@ export interface Lexicons {
   commonWords: Set<string>;
   /** Multi-word place names, keyed by their first word, longest first. */
   multiPlaces: Map<string, string[][]>;
+  /** Lower-case English words: commonWords and faker's English word and product lists (no names). */
+  englishWords: Set<string>;
   /** Lower-case titles written before a name ("mevr", "dott", "mudr"), without their dots. */
   titles: Set<string>;
 }
@@ -118,6 +120,14 @@ export function lexicons(): Lexicons {
       if (t.length >= 2 && /^\p{L}[\p{L}-]*$/u.test(t) && !cw.has(t)) titles.add(t);
     }
   }
+  // Ordinary English words beyond the speeches' vocabulary ("chicken", "granite", "soundtrack").
+  const englishWords = new Set(cw);
+  const en = allLocales.en as { word?: Record<string, Tree>; commerce?: { product_name?: Record<string, Tree>; department?: Tree } };
+  const words = new Set<string>();
+  collect(words, en.word);
+  collect(words, en.commerce?.product_name);
+  collect(words, en.commerce?.department);
+  for (const w of words) for (const x of w.split(/\s+/)) if (/^[a-z][a-z'-]+$/i.test(x)) englishWords.add(x.toLowerCase());
   const single = (set: Set<string>) => new Set([...set].filter((s) => WORD.test(s)));
   cached = {
     firstNames: single(firstNames),
@@ -133,6 +143,7 @@ export function lexicons(): Lexicons {
     commonWords: cw,
     multiPlaces,
     titles,
+    englishWords,
   };
   return cached;
 }

@@ -175,7 +175,7 @@ const NRP = new Set(("american british english scottish welsh irish canadian mex
   "christian catholic protestant orthodox anglican baptist methodist lutheran evangelical mormon muslim islamic sunni shia jewish jew hindu buddhist sikh jain " +
   "atheist agnostic democrat democrats republican republicans liberal conservative socialist communist libertarian labour tory").split(" "));
 // ORG: a legal-form or sector word ("CO" and "IN" are states, not companies).
-const LEAD = 1, ORG = 2, COMMON = 4, FIRST = 8, FAMILY = 16, PLACE = 32, NOT_NAME = 64, PERSON_LEX = 128, GROUP = 256;
+const LEAD = 1, ORG = 2, COMMON = 4, FIRST = 8, FAMILY = 16, PLACE = 32, NOT_NAME = 64, PERSON_LEX = 128, GROUP = 256, ENGLISH = 512;
 const flagCache = new Map<string, number>();
 
 function wordFlags(t: string, lex: Lexicons): number {
@@ -191,7 +191,8 @@ function wordFlags(t: string, lex: Lexicons): number {
     (lex.cities.has(t) || lex.countries.has(t) || lex.states.has(t) ? PLACE : 0) |
     (lex.streetSuffixes.has(lower) || lex.countries.has(t) || lex.states.has(t) || lex.commonWords.has(lower) ? NOT_NAME : 0) |
     (lex.firstNames.has(t) || lex.lastNames.has(t) ? PERSON_LEX : 0) |
-    (NRP.has(lower) ? GROUP : 0);
+    (NRP.has(lower) ? GROUP : 0) |
+    (lex.englishWords.has(lower) ? ENGLISH : 0);
   if (flagCache.size > 50_000) flagCache.clear();
   flagCache.set(t, f);
   return f;
@@ -208,7 +209,10 @@ function allCommon(tokens: Token[], a: number, last: number, kind: string, lex: 
     const t = tokens[x]!.text;
     if (!isLetterStart(t)) continue;
     const f = wordFlags(t, lex);
-    if (!(f & COMMON) || f & blocker) return false;
+    if (f & blocker) return false;
+    // Beyond the speeches' words, an English word that is also a name ("Brown") or a short
+    // capitalised code ("OH") is not plainly ordinary.
+    if (!(f & COMMON) && (!(f & ENGLISH) || f & PERSON_LEX || (t.length <= 3 && t === t.toUpperCase()))) return false;
   }
   return true;
 }
