@@ -12,7 +12,7 @@ function knownLower(lex: Lexicons): Set<string> {
   for (const set of [lex.firstNames, lex.lastNames, lex.bigCities, lex.countries, lex.states]) {
     for (const w of set) {
       const l = w.toLowerCase();
-      if (l.length >= 3 && !lex.commonWords.has(l)) known.add(l);
+      if (l.length >= 3 && !lex.englishWords.has(l)) known.add(l);
     }
   }
   for (const w of lex.streetSuffixes) if (w.length >= 4) known.add(w);
