@@ -28,6 +28,8 @@ export interface Lexicons {
   multiPlaces: Map<string, string[][]>;
   /** Lower-case English words: commonWords and faker's English word and product lists (no names). */
   englishWords: Set<string>;
+  /** Lower-case words of job titles ("senior", "software", "engineer", "strategist"). */
+  jobWords: Set<string>;
   /** Lower-case titles written before a name ("mevr", "dott", "mudr"), without their dots. */
   titles: Set<string>;
 }
@@ -128,6 +130,13 @@ export function lexicons(): Lexicons {
   collect(words, en.commerce?.product_name);
   collect(words, en.commerce?.department);
   for (const w of words) for (const x of w.split(/\s+/)) if (/^[a-z][a-z'-]+$/i.test(x)) englishWords.add(x.toLowerCase());
+  const jobWords = new Set(["software", "engineer", "developer", "designer", "nurse", "teacher", "professor", "lawyer", "attorney", "accountant", "consultant", "scientist", "economist", "journalist", "editor", "writer", "author", "artist", "chef", "pilot", "officer", "minister", "president", "senator", "governor", "mayor", "judge", "detective", "inspector", "sergeant", "captain", "coach", "manager", "director", "chairman", "chairwoman", "ceo", "cfo", "cto", "vice", "deputy", "assistant", "head", "senior", "junior", "chief", "lead", "principal", "analyst"]);
+  const person = (allLocales.en as { person?: Record<string, Tree> }).person;
+  for (const k of ["job_descriptor", "job_area", "job_type"]) {
+    const ws = new Set<string>();
+    collect(ws, person?.[k]);
+    for (const w of ws) jobWords.add(w.toLowerCase());
+  }
   const single = (set: Set<string>) => new Set([...set].filter((s) => WORD.test(s)));
   cached = {
     firstNames: single(firstNames),
@@ -144,6 +153,7 @@ export function lexicons(): Lexicons {
     multiPlaces,
     titles,
     englishWords,
+    jobWords,
   };
   return cached;
 }

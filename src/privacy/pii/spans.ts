@@ -61,6 +61,16 @@ export function spansFromTags(tokens: Token[], tags: Uint8Array, lex?: Lexicons)
     if (last > a && tokens[last]!.text === "I") last--;
     // Nor a joining word left at the end ("... looked at Schulman and said").
     while (last > a && (isPunct(tokens[last]!.text) || tokens[last]!.text.startsWith("⟦") || isPossessive(tokens[last]!.text) || TRAILING_JOINERS.has(tokens[last]!.text))) last--;
+    // "Senior Software Engineer Kim Lee", "the British chef Ana Roe": a job title or nationality in
+    // front of a name is not part of the person.
+    let titled = false;
+    if (lex && k !== 1 && last > a && !joinedOf) {
+      const b = titleEnd(tokens, a, last, lex, k === 2);
+      if (b > a) {
+        a = b;
+        titled = true;
+      }
+    }
     // A run of numbers alone is not a name or a place the tagger can vouch for.
     let hasWord = false;
     for (let x = a; x <= last && !hasWord; x++) if (isLetterStart(tokens[x]!.text)) hasWord = true;
@@ -74,6 +84,7 @@ export function spansFromTags(tokens: Token[], tags: Uint8Array, lex?: Lexicons)
         last = j;
         j++;
       }
+      if (titled) kind = "PER";
       // "Ms. Katyal", "Mevr. de Jong": after a title comes a person.
       if (kind !== "PER" && lex && last - a <= 3 && afterTitle(tokens, a, lex) && !hasOrgWord(tokens, a, last, lex) && !/\d/.test(text(tokens, a, last))) kind = "PER";
       if (joinedOf) kind = "ORG";
@@ -128,6 +139,26 @@ function isHouseNumber(t: string): boolean {
   return /^\d{1,5}[a-z]?$/.test(t);
 }
 
+// Where the person starts after the job-title or nationality words that open span a..last, or a
+// when there are none (or what follows does not look like a name of up to four words).
+// A span the tagger called an organisation must leave a full name ("Given Family").
+function titleEnd(tokens: Token[], a: number, last: number, lex: Lexicons, wasOrg: boolean): number {
+  for (let x = a; x <= last; x++) if ((wordFlags(tokens[x]!.text, lex) & (ORG | JOB)) === ORG || /\d/.test(tokens[x]!.text)) return a;
+  let b = a;
+  let job = false;
+  while (b < last && isCapWord(tokens[b]!.text)) {
+    const f = wordFlags(tokens[b]!.text, lex);
+    if (f & (JOB | GROUP)) job = true;
+    else if (!(f & (ENGLISH | COMMON)) || f & PERSON_LEX) break;
+    b++;
+  }
+  if (!job || b === a || last - b > 3 || !isCapWord(tokens[b]!.text)) return a;
+  const f = wordFlags(tokens[b]!.text, lex);
+  if (!(f & (FIRST | FAMILY)) && f & (ENGLISH | COMMON)) return a;
+  if (wasOrg && !(last > b && looksLikeFullName(tokens, b, last, lex))) return a;
+  return b;
+}
+
 function afterTitle(tokens: Token[], a: number, lex: Lexicons): boolean {
   let p = a - 1;
   if (p >= 0 && tokens[p]!.text === ".") p--;
@@ -175,7 +206,7 @@ const NRP = new Set(("american british english scottish welsh irish canadian mex
   "christian catholic protestant orthodox anglican baptist methodist lutheran evangelical mormon muslim islamic sunni shia jewish jew hindu buddhist sikh jain " +
   "atheist agnostic democrat democrats republican republicans liberal conservative socialist communist libertarian labour tory").split(" "));
 // ORG: a legal-form or sector word ("CO" and "IN" are states, not companies).
-const LEAD = 1, ORG = 2, COMMON = 4, FIRST = 8, FAMILY = 16, PLACE = 32, NOT_NAME = 64, PERSON_LEX = 128, GROUP = 256, ENGLISH = 512;
+const LEAD = 1, ORG = 2, COMMON = 4, FIRST = 8, FAMILY = 16, PLACE = 32, NOT_NAME = 64, PERSON_LEX = 128, GROUP = 256, ENGLISH = 512, JOB = 1024;
 const flagCache = new Map<string, number>();
 
 function wordFlags(t: string, lex: Lexicons): number {
@@ -192,7 +223,8 @@ function wordFlags(t: string, lex: Lexicons): number {
     (lex.streetSuffixes.has(lower) || lex.countries.has(t) || lex.states.has(t) || lex.commonWords.has(lower) ? NOT_NAME : 0) |
     (lex.firstNames.has(t) || lex.lastNames.has(t) ? PERSON_LEX : 0) |
     (NRP.has(lower) ? GROUP : 0) |
-    (lex.englishWords.has(lower) ? ENGLISH : 0);
+    (lex.englishWords.has(lower) ? ENGLISH : 0) |
+    (lex.jobWords.has(lower) ? JOB : 0);
   if (flagCache.size > 50_000) flagCache.clear();
   flagCache.set(t, f);
   return f;
