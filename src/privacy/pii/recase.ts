@@ -1,5 +1,5 @@
 // Lower-cased text ("i met john smith in boston"): the tagger leans on capitals, so words that the
-// name and place lexicons know, humannames' ~200k names included (and that are not ordinary
+// name and place lexicons know, humannames' ~200k names and every GeoNames town included (and that are not ordinary
 // English words), get their capital back
 // before tagging. Only the first letter changes, so string offsets stay the same.
 import type { Lexicons } from "./lexicon.ts";
@@ -10,7 +10,7 @@ let known: Set<string> | undefined;
 function knownLower(lex: Lexicons): Set<string> {
   if (known) return known;
   known = new Set<string>();
-  for (const set of [lex.firstNames, lex.lastNames, lex.anyNames, lex.bigCities, lex.countries, lex.states]) {
+  for (const set of [lex.firstNames, lex.lastNames, lex.anyNames, lex.cities, lex.countries, lex.states]) {
     for (const w of set) {
       const l = w.toLowerCase();
       if (l.length >= 3 && !lex.englishWords.has(l)) known.add(l);
