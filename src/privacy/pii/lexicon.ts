@@ -28,6 +28,8 @@ export interface Lexicons {
   multiPlaces: Map<string, string[][]>;
   /** Lower-case English words: commonWords and faker's English word and product lists (no names). */
   englishWords: Set<string>;
+  /** Capitalised words that begin town names ("Nord", "Alt", "Port", "Lake"), from every faker locale. */
+  placePrefixes: Set<string>;
   /** Lower-case words of job titles ("senior", "software", "engineer", "strategist"). */
   jobWords: Set<string>;
   /** Lower-case titles written before a name ("mevr", "dott", "mudr"), without their dots. */
@@ -64,6 +66,7 @@ export function lexicons(): Lexicons {
   const streetNames = new Set<string>();
   const streetSuffix = new Set<string>();
   const prefixes = new Set<string>();
+  const placePrefixes = new Set<string>();
   for (const locale of Object.values(allLocales)) {
     const person = (locale as { person?: Record<string, Tree> }).person;
     const location = (locale as { location?: Record<string, Tree> }).location;
@@ -71,6 +74,7 @@ export function lexicons(): Lexicons {
     collect(firstNames, person?.middle_name);
     collect(lastNames, person?.last_name);
     collect(prefixes, person?.prefix);
+    collect(placePrefixes, location?.city_prefix);
     collect(fakerCities, location?.city_name);
     collect(countries, location?.country);
     collect(states, location?.state);
@@ -154,6 +158,7 @@ export function lexicons(): Lexicons {
     titles,
     englishWords,
     jobWords,
+    placePrefixes: new Set([...placePrefixes].filter((w) => WORD.test(w) && w[0] !== w[0]!.toLowerCase())),
   };
   return cached;
 }

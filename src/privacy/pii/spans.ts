@@ -1,5 +1,6 @@
 // From tags to findings: B-/I- runs become spans, rule-found addresses absorb what they overlap,
 // the parts of one postal address are joined and single words follow unambiguous lexicons.
+import { streetMarker } from "./address.ts";
 import { isBoundary } from "./features.ts";
 import type { Lexicons } from "./lexicon.ts";
 import type { Token } from "./tokenize.ts";
@@ -92,6 +93,7 @@ export function spansFromTags(tokens: Token[], tags: Uint8Array, lex?: Lexicons)
       else if (kind === "PER" && last > a && joinsTwoNames(tokens, a, last, lex)) kind = "ORG";
       else if (kind === "ORG" && last > a && isHouseNumber(tokens[last]!.text) && !hasOrgWord(tokens, a, last, lex)) kind = "LOC";
       else if (kind !== "PER" && lex && last > a && !joinsTwoNames(tokens, a, last, lex) && looksLikeFullName(tokens, a, last, lex)) kind = "PER";
+      else if (kind === "LOC" && lex && last > a && namesOnly(tokens, a, last, lex)) kind = "PER";
 
       let zip: Candidate | undefined;
       if (kind === "LOC" && lex) {
@@ -273,6 +275,19 @@ function looksLikeFullName(tokens: Token[], a: number, last: number, lex: Lexico
       k++;
     }
     if (k === c.length && x > last) return false;
+  }
+  return true;
+}
+
+// "Seldin Keanaaina": two or three words, each a name in humannames and none a place, an English
+// word, a town-name prefix ("Ost", "Lake") or a street word, is a person even when the tagger
+// called it a place.
+function namesOnly(tokens: Token[], a: number, last: number, lex: Lexicons): boolean {
+  if (last - a > 2) return false;
+  for (let x = a; x <= last; x++) {
+    const t = tokens[x]!.text;
+    if (!isCapWord(t) || !lex.anyNames.has(t)) return false;
+    if (wordFlags(t, lex) & (PLACE | ENGLISH | COMMON | NOT_NAME) || lex.multiPlaces.has(t) || lex.placePrefixes.has(t) || streetMarker(t, lex)) return false;
   }
   return true;
 }
