@@ -124,7 +124,35 @@ export function spansFromTags(tokens: Token[], tags: Uint8Array, lex?: Lexicons)
     }
     i = j;
   }
-  return out;
+  return lex && out.length >= 2 ? firmLists(tokens, out, lex) : out;
+}
+
+const LIST_AND = new Set(["and", "&", "og", "och", "y", "e", "und", "et", "en", "i", "és", "ve"]);
+
+// "Bruen, Jerde and Tromp", "Martinsen, Stensrud og Glosli": three family names (none a given
+// name) in a list joined by "and" name a firm, as law and accounting firms are named, not three
+// people. The spans they were found as give way to one organisation.
+function firmLists(tokens: Token[], out: Candidate[], lex: Lexicons): Candidate[] {
+  const family = (t: Token | undefined) => t !== undefined && isCapWord(t.text) && lex.lastNames.has(t.text) && !lex.firstNames.has(t.text);
+  let result = out;
+  for (let i = 0; i + 4 < tokens.length; i++) {
+    if (!family(tokens[i]) || tokens[i + 1]!.text !== "," || !family(tokens[i + 2]) || !LIST_AND.has(tokens[i + 3]!.text) || !family(tokens[i + 4])) continue;
+    let start = tokens[i]!.start;
+    let end = tokens[i + 4]!.end;
+    // Only where the tagger saw an entity in it; names it found reaching past the list are part of
+    // the firm ("Fossum Larsen, Sørensen og Jakobsen").
+    const over = result.filter((c) => c.start < end && start < c.end);
+    if (!over.length || over.some((c) => c.type === "LOCATION")) continue;
+    for (const c of over) {
+      start = Math.min(start, c.start);
+      end = Math.max(end, c.end);
+    }
+    result = result.filter((c) => !over.includes(c));
+    result.push({ type: "ORGANIZATION", start, end, score: 0.85, recognizer: "tagger" });
+    result.sort((x, y) => x.start - y.start);
+    i += 4;
+  }
+  return result;
 }
 
 // "Barton & Davis", "Roy - Rippin": two family names joined by "&" or a spaced dash name a firm, not
