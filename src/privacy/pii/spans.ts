@@ -21,7 +21,12 @@ function closesSoon(tokens: Token[], tags: Uint8Array, j: number, inside: number
   return false;
 }
 // Lower-case words that may join the parts of a name but never end one.
-const TRAILING_JOINERS = new Set(["and", "&", "und", "et", "of", "the"]);
+const TRAILING_JOINERS = new Set(["and", "&", "und", "et", "of", "the", "on", "upon"]);
+
+function opensWithin(tokens: Token[], a: number, last: number): boolean {
+  for (let x = a; x < last; x++) if (tokens[x]!.text === "(") return true;
+  return false;
+}
 const isPossessive = (t: string) => t.length === 2 && (t[0] === "'" || t[0] === "’") && (t[1] === "s" || t[1] === "S");
 
 /** Joins B-/I- runs (tag indices into NER_TAGS) into findings; trailing punctuation is trimmed off. */
@@ -61,7 +66,11 @@ export function spansFromTags(tokens: Token[], tags: Uint8Array, lex?: Lexicons)
     while (a < last && ((lex && (wordFlags(tokens[a]!.text, lex) & LEAD || dottedTitle(tokens, a, lex))) || tokens[a]!.text === "." || tokens[a]!.text === ":")) a++;
     if (last > a && tokens[last]!.text === "I") last--;
     // Nor a joining word left at the end ("... looked at Schulman and said").
-    while (last > a && (isPunct(tokens[last]!.text) || tokens[last]!.text.startsWith("⟦") || isPossessive(tokens[last]!.text) || TRAILING_JOINERS.has(tokens[last]!.text))) last--;
+    while (last > a && (isPunct(tokens[last]!.text) || tokens[last]!.text.startsWith("⟦") || isPossessive(tokens[last]!.text) || TRAILING_JOINERS.has(tokens[last]!.text))) {
+      // "Frankfurt (Oder)" keeps the bracket it closes.
+      if (tokens[last]!.text === ")" && opensWithin(tokens, a, last)) break;
+      last--;
+    }
     // "Senior Software Engineer Kim Lee", "the British chef Ana Roe": a job title or nationality in
     // front of a name is not part of the person.
     let titled = false;
@@ -75,7 +84,7 @@ export function spansFromTags(tokens: Token[], tags: Uint8Array, lex?: Lexicons)
     // A run of numbers alone is not a name or a place the tagger can vouch for.
     let hasWord = false;
     for (let x = a; x <= last && !hasWord; x++) if (isLetterStart(tokens[x]!.text)) hasWord = true;
-    if (hasWord && !isPunct(tokens[a]!.text) && !tokens[a]!.text.startsWith("⟦") && !(lex && (wordFlags(tokens[a]!.text, lex) & LEAD || allCommon(tokens, a, last, KINDS[k]!, lex) || allGroup(tokens, a, last, lex)))) {
+    if (hasWord && !isPunct(tokens[a]!.text) && !tokens[a]!.text.startsWith("⟦") && !(lex && (wordFlags(tokens[a]!.text, lex) & LEAD || dottedTitle(tokens, a, lex) || allCommon(tokens, a, last, KINDS[k]!, lex) || allGroup(tokens, a, last, lex)))) {
       let kind = KINDS[k]!;
       // One word alone: the lexicons outvote the tagger when they are unambiguous ("Thomas" is a
       // person, "Norway" a place), since a single word gives the tagger little context.
