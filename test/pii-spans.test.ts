@@ -30,3 +30,9 @@ test("ordinary title-cased words are no entity; humannames names are persons", (
   assert.deepEqual(found("Regards,\nSeldin Keanaaina"), ["PERSON:Seldin Keanaaina"]);
   assert.deepEqual(found("lol did you see what tamika posted"), ["PERSON:tamika"]);
 });
+
+test("a town's name before a family name is a person, unless a legal form comes first", () => {
+  assert.deepEqual(found("Zebulon Quackenbush again."), ["PERSON:Zebulon Quackenbush"]);
+  assert.ok(found("Faiq Vəsiyeva was appointed as the new director of MMC Əhmədov.").includes("ORGANIZATION:MMC Əhmədov"));
+  assert.ok(found("Contacts for the event: Marie Lindqvist at Hansen Gruppen.").includes("ORGANIZATION:Hansen Gruppen"));
+});

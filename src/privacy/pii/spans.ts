@@ -103,6 +103,7 @@ export function spansFromTags(tokens: Token[], tags: Uint8Array, lex?: Lexicons)
       else if (kind === "ORG" && last > a && isHouseNumber(tokens[last]!.text) && !hasOrgWord(tokens, a, last, lex)) kind = "LOC";
       else if (kind !== "PER" && lex && last > a && !joinsTwoNames(tokens, a, last, lex) && looksLikeFullName(tokens, a, last, lex)) kind = "PER";
       else if (kind === "LOC" && lex && last > a && namesOnly(tokens, a, last, lex)) kind = "PER";
+      else if (kind === "ORG" && lex && last === a + 1 && townThenFamily(tokens, a, lex)) kind = "PER";
 
       let zip: Candidate | undefined;
       if (kind === "LOC" && lex) {
@@ -225,7 +226,7 @@ function hasOrgWord(tokens: Token[], a: number, last: number, lex?: Lexicons): b
 }
 
 // Last words that only organisations end in (legal forms and sector words).
-const ORG_END = new Set(["inc", "llc", "ltd", "corp", "corporation", "company", "co", "gmbh", "ag", "plc", "group", "holdings", "partners", "associates", "bank", "bancorp", "technologies", "systems", "solutions", "industries", "limited", "llp", "enterprises", "services", "consulting", "pharmaceuticals", "airlines", "insurance", "foundation", "institute", "university", "authority", "agency", "trust", "bv", "nv", "spa", "srl",
+const ORG_END = new Set(["inc", "llc", "ltd", "corp", "corporation", "company", "co", "gmbh", "ag", "plc", "group", "holdings", "partners", "associates", "bank", "bancorp", "technologies", "systems", "solutions", "industries", "limited", "llp", "enterprises", "services", "consulting", "pharmaceuticals", "airlines", "insurance", "foundation", "institute", "university", "authority", "agency", "trust", "bv", "nv", "spa", "srl", "gruppen", "gruppe", "cty",
   // Institutions: schools, clinics, clubs, societies.
   "hospital", "clinic", "practice", "school", "academy", "college", "museum", "library", "club", "fc", "society", "association", "council", "church", "pharmacy", "orchestra", "studios", "ministry", "department",
   // Sectors: "Marvin Foods", "Federal Gas", "Reynold Health".
@@ -327,6 +328,20 @@ function namesOnly(tokens: Token[], a: number, last: number, lex: Lexicons): boo
     if (wordFlags(t, lex) & (PLACE | ENGLISH | COMMON | NOT_NAME) || lex.multiPlaces.has(t) || lex.placePrefixes.has(t) || streetMarker(t, lex)) return false;
   }
   return true;
+}
+
+// "Zebulon Quackenbush called": two words, the second a family name and no place, ordinary word
+// or firm word, the first no firm or ordinary word either (a town's name is also a given name), is
+// a person even when the tagger called it a firm (it learnt "Leeds Eye Clinic").
+const TITLE_CASE = /^\p{Lu}\p{Ll}+$/u;
+
+function townThenFamily(tokens: Token[], a: number, lex: Lexicons): boolean {
+  const first = tokens[a]!.text;
+  const family = tokens[a + 1]!.text;
+  // Title case only: an acronym first is a legal form ("MMC Əhmədov", "ПрАТ Цимбалістий").
+  if (!TITLE_CASE.test(first) || !isCapWord(family) || lex.placePrefixes.has(first) || streetMarker(family, lex)) return false;
+  const ff = wordFlags(family, lex);
+  return (ff & FAMILY) !== 0 && (ff & (PLACE | ENGLISH | COMMON | NOT_NAME | ORG | JOB)) === 0 && (wordFlags(first, lex) & (ORG | ENGLISH | COMMON | JOB)) === 0;
 }
 
 function isDigits(t: string): boolean {
