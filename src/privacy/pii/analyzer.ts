@@ -4,6 +4,7 @@ import { parseAnalyzerConfig, VALIDATORS, type AnalyzerConfig } from "./config.t
 import { hasContext } from "./context.ts";
 import { DATE_PATTERNS } from "./dates.ts";
 import { NameTagger } from "./ner.ts";
+import { isLowerCased } from "./recase.ts";
 import { PATTERNS, type PatternRecognizer } from "./patterns.ts";
 import { forgetPhoneAnswers } from "./phone.ts";
 import type { Candidate, Finding } from "./types.ts";
@@ -167,6 +168,11 @@ function appositiveAge(text: string, person: Candidate, out: Candidate[]): void 
 export interface AnalyzeOptions {
   /** Report only these types (within those the config enables). */
   entities?: string[];
+  /**
+   * Whether the whole document is lower-cased ("i met john smith"), when `text` is only a piece of
+   * it (a streamed response); by default decided from `text` itself.
+   */
+  lowerCased?: boolean;
   /** Keep the recognizer name on each finding (debugging without values). */
   withRecognizer?: boolean;
 }
@@ -237,7 +243,7 @@ export class Analyzer {
       // Strong pattern findings are shown to the tagger as one placeholder token each, so that
       // it sees "call <PHONE>" as context and never tags pieces of an e-mail address or a date.
       const masks = cands.filter((c) => (c.priority ?? 0) >= 1.5 && c.score >= this.config.threshold);
-      for (const c of this.tagger.find(text, masks, this.config.joinAddressParts)) {
+      for (const c of this.tagger.find(text, masks, this.config.joinAddressParts, options.lowerCased ?? isLowerCased(text))) {
         if (this.wants(c.type, only)) cands.push(c);
         if (c.type === "PERSON" && this.wants("AGE", only)) appositiveAge(text, c, cands);
       }

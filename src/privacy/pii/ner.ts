@@ -195,10 +195,14 @@ export class NameTagger {
     return v;
   }
 
-  /** `joinAddresses` false: the parts of a postal address after a comma or line break stay apart. */
-  find(text: string, masks: readonly { type: string; start: number; end: number }[] = [], joinAddresses = true): Candidate[] {
+  /**
+   * `joinAddresses` false: the parts of a postal address after a comma or line break stay apart.
+   * `lowerCased`: whether the whole document is written without capitals (capitals are then restored
+   * from the lexicons); a piece of a longer text cannot tell by itself.
+   */
+  find(text: string, masks: readonly { type: string; start: number; end: number }[] = [], joinAddresses = true, lowerCased = isLowerCased(text)): Candidate[] {
     let tokens = maskTokens(tokenize(text), masks);
-    if (isLowerCased(text)) tokens = recase(tokens, this.lex);
+    if (lowerCased) tokens = recase(tokens, this.lex);
     this.sawStreet = false;
     const tags = this.tagIndices(tokens);
     const spans = spansFromTags(tokens, tags, this.lex);

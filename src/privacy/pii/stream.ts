@@ -39,13 +39,13 @@ export interface StreamGuardOptions {
 }
 
 /** Processes one settled piece of text: output scan, then re-identification. */
-function settle(text: string, o: StreamGuardOptions): string {
+function settle(text: string, o: StreamGuardOptions, lowerCased: boolean | undefined): string {
   let out = text;
   if (o.analyzer && o.policy) {
     const surrogates = new Set(o.pseudonyms.surrogates());
     const acted: Finding[] = [];
     const operators: Record<string, { type: "redact" | "pseudonymize"; with?: string }> = {};
-    for (const f of o.analyzer.analyze(out)) {
+    for (const f of o.analyzer.analyze(out, { lowerCased })) {
       if (surrogates.has(out.slice(f.start, f.end))) continue;
       const a = actionFor(o.policy, f.type);
       if (a === "allow") continue;
@@ -108,12 +108,16 @@ function safeCut(buf: string, minHold: number, map: PseudonymMap, wholeWords: bo
 
 /** The same guard for a whole (non-streamed) response: output scan, then re-identification. */
 export function guardOutput(text: string, options: StreamGuardOptions): string {
-  return guarded(text, options);
+  return guarded(text, options, false);
 }
 
-function guarded(text: string, options: StreamGuardOptions): string {
+// A response that has shown a capital letter is not lower-cased text, even where a later piece has
+// none ("weather today is mild and ..."): the pieces are scanned with that knowledge.
+const CAPITAL = /\p{Lu}/u;
+
+function guarded(text: string, options: StreamGuardOptions, cased: boolean): string {
   try {
-    return settle(text, options);
+    return settle(text, options, cased ? false : undefined);
   } catch (cause) {
     throw new PiiGuardError(cause);
   }
@@ -124,6 +128,7 @@ export async function* guardStream(source: AsyncIterable<StreamPart>, options: S
   const min = options.minHoldback ?? 0;
   const settleChars = options.settleChars ?? (options.analyzer && options.policy ? 24 : 0);
   let emitted = false;
+  let cased = false;
   const it = source[Symbol.asyncIterator]();
   try {
     for (;;) {
@@ -139,27 +144,28 @@ export async function* guardStream(source: AsyncIterable<StreamPart>, options: S
       const part = step.value;
       if (part.type === "text-delta") {
         buf += part.text;
+        if (!cased && CAPITAL.test(part.text)) cased = true;
         // The first piece goes out at once (time to first token); later ones in settleChars pieces.
         const piece = emitted ? settleChars : 0;
         if (buf.length < piece) continue;
         const cut = safeCut(buf, min, options.pseudonyms, piece > 0);
         if (cut > 0 && cut >= piece) {
           emitted = true;
-          const text = guarded(buf.slice(0, cut), options);
+          const text = guarded(buf.slice(0, cut), options, cased);
           buf = buf.slice(cut);
           if (text) yield { type: "text-delta", text };
         }
         continue;
       }
       if (buf) {
-        const text = guarded(buf, options);
+        const text = guarded(buf, options, cased);
         buf = "";
         if (text) yield { type: "text-delta", text };
       }
       yield part;
     }
     if (buf) {
-      const text = guarded(buf, options);
+      const text = guarded(buf, options, cased);
       if (text) yield { type: "text-delta", text };
     }
   } catch (error) {
