@@ -127,11 +127,11 @@ export class NameTagger {
         if (scores[t]! > scores[best]!) best = t;
       }
       // Recall bias: F2 weighs a missed name four times a false alarm, so "O" must beat a person tag
-      // (B-PER or I-PER, indices 1 and 2) by a margin.
+      // (B-PER or I-PER, the indices up to I_PER) by a margin.
       if (best === 0 && this.oMargin > 0) {
         let second = 1;
         for (let t = 2; t < n; t++) if (scores[t]! > scores[second]!) second = t;
-        if (scores[0]! - scores[second]! < this.oMargin && second <= 2) best = second;
+        if (scores[0]! - scores[second]! < this.oMargin && second <= I_PER) best = second;
       }
       // A person's name never continues into a number or a dash ("Ana Lima - 0255928952").
       if (best === I_PER) {
